@@ -1,0 +1,51 @@
+namespace Messaging.Adapters;
+
+/// <summary>
+/// What a transport can do, declared by the transport itself. The library and the conformance suite read these
+/// values; nothing a transport lacks is emulated behind the caller's back.
+/// </summary>
+public sealed record TransportCapabilities
+{
+    /// <summary>Whether <see cref="IStream"/> is offered.</summary>
+    /// <value>Without it every <see cref="IStream"/> member throws <see cref="CapabilityNotSupportedException"/>.</value>
+    public bool Streams { get; init; }
+
+    /// <summary>Whether a stream can be read from a point in time (<see cref="StreamPosition.AtTime"/>).</summary>
+    /// <value>Without it such a read throws <see cref="CapabilityNotSupportedException"/>.</value>
+    public bool StreamStartAtTime { get; init; }
+
+    /// <summary>Whether consumers can keep the order of messages that share a key (<see cref="MessageOrdering.ByKey"/>).</summary>
+    /// <value>Without it a consumer asking for ordering does not start and <see cref="CapabilityNotSupportedException"/> is thrown.</value>
+    public bool OrderingByKey { get; init; }
+
+    /// <summary>Whether the broker itself holds a message until a delayed retry is due.</summary>
+    /// <value>Without it delayed retries wait inside the consumer process, holding one in-flight slot and leaving the
+    /// message unacknowledged until the retry (so a crash during the wait redelivers it).</value>
+    public bool DelayedDelivery { get; init; }
+
+    /// <summary>Whether subscription filters are applied by the broker, so unmatched messages never reach the consumer.</summary>
+    /// <value>Without it the consumer applies the filter and acknowledges unmatched messages without calling the handler.</value>
+    public bool ServerSideFiltering { get; init; }
+
+    /// <summary>Whether messages survive a restart of the application process (the broker keeps them).</summary>
+    /// <value>Without it (the in-memory transport) everything not yet handled is lost when the process ends.</value>
+    public bool Durable { get; init; }
+
+    /// <summary>The largest <see cref="Envelope.Body"/> accepted, in bytes; the transport keeps headroom for the
+    /// envelope's metadata inside the broker's own limit.</summary>
+    /// <value>A larger body is rejected before anything is sent with <see cref="MessageTooLargeException"/>.</value>
+    public required int MaxMessageSize { get; init; }
+
+    /// <summary>Throws <see cref="MessageTooLargeException"/> when a message's body is over <see cref="MaxMessageSize"/>.</summary>
+    /// <param name="message">The message about to be sent.</param>
+    /// <param name="destination">Where it was going, for the error message.</param>
+    /// <exception cref="MessageTooLargeException">The body is too large.</exception>
+    public void EnsureFits(Envelope message, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Body.Length > MaxMessageSize)
+        {
+            throw new MessageTooLargeException(MaxMessageSize, message.Body.Length, destination, message.Id);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace Messaging.Adapters;
+
+/// <summary>
+/// The <c>Messaging</c> configuration section: which transport to use, the default retry policy, and shutdown.
+/// </summary>
+public sealed class MessagingOptions
+{
+    /// <summary>The configuration section these options are read from.</summary>
+    public const string SectionName = "Messaging";
+
+    /// <summary>The transport: <c>InMemory</c>, <c>RabbitMq</c>, <c>Kafka</c> or <c>Aws</c>; its adapter package must be installed.
+    /// Its own options are read from <c>Messaging:&lt;Transport&gt;</c>.</summary>
+    /// <value>The default value is <c>InMemory</c>.</value>
+    public string Transport { get; set; } = TransportCatalog.InMemory;
+
+    /// <summary>The default retry policy (<c>Messaging:Retry</c>).</summary>
+    public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>How long hosted consumers may take to finish the messages in flight when the application stops;
+    /// what is still running then is cancelled and left for redelivery.</summary>
+    /// <value>The default value is 30 seconds. Valid values are 0 to 1 hour.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// The <c>Messaging:Retry</c> configuration section; see <see cref="RetryPolicy"/> for what each value means.
+/// </summary>
+public sealed class RetryOptions
+{
+    /// <summary>See <see cref="RetryPolicy.MaxAttempts"/>.</summary>
+    /// <value>The default value is 5. Valid values are 1 to 1,000.</value>
+    public int MaxAttempts { get; set; } = RetryPolicy.Default.MaxAttempts;
+
+    /// <summary>See <see cref="RetryPolicy.ImmediateRetries"/>.</summary>
+    /// <value>The default value is 2. Valid values are 0 to 100.</value>
+    public int ImmediateRetries { get; set; } = RetryPolicy.Default.ImmediateRetries;
+
+    /// <summary>See <see cref="RetryPolicy.InitialDelay"/>.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan InitialDelay { get; set; } = RetryPolicy.Default.InitialDelay;
+
+    /// <summary>See <see cref="RetryPolicy.BackoffMultiplier"/>.</summary>
+    /// <value>The default value is 2. Valid values are 1 to 100.</value>
+    public double BackoffMultiplier { get; set; } = RetryPolicy.Default.BackoffMultiplier;
+
+    /// <summary>See <see cref="RetryPolicy.MaxDelay"/>.</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan MaxDelay { get; set; } = RetryPolicy.Default.MaxDelay;
+
+    /// <summary>The policy these options describe.</summary>
+    /// <returns>The retry policy.</returns>
+    public RetryPolicy ToPolicy() => new()
+    {
+        MaxAttempts = MaxAttempts,
+        ImmediateRetries = ImmediateRetries,
+        InitialDelay = InitialDelay,
+        BackoffMultiplier = BackoffMultiplier,
+        MaxDelay = MaxDelay,
+    };
+}

@@ -1,0 +1,20 @@
+namespace Messaging.Adapters;
+
+/// <summary>
+/// A running consumer of a queue, subscription or stream, returned by <see cref="IQueue.ConsumeAsync"/>,
+/// <see cref="ISubscriber.SubscribeAsync"/> and <see cref="IStream.ReadAsync"/>.
+/// </summary>
+/// <remarks>
+/// Stopping never acknowledges unfinished work: a message whose handler did not complete is left for
+/// redelivery to another consumer. Both <see cref="StopAsync"/> and <see cref="IAsyncDisposable.DisposeAsync"/>
+/// are idempotent, safe to call concurrently, and safe to call from inside one of this consumer's own handlers
+/// (the calling handler is not waited for).
+/// </remarks>
+public interface IConsumer : IAsyncDisposable
+{
+    /// <summary>Stops taking new messages and waits for the handlers in flight to finish.</summary>
+    /// <param name="cancellationToken">When cancelled, the handlers still running are cancelled and their
+    /// messages released for redelivery; the call then completes once they have returned.</param>
+    /// <returns>A task that completes when no handler of this consumer is running.</returns>
+    Task StopAsync(CancellationToken cancellationToken = default);
+}
