@@ -1,0 +1,53 @@
+using Messaging.Adapters;
+using Messaging.Adapters.InMemory;
+using Messaging.Adapters.InMemory.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+[assembly: MessagingTransport(typeof(InMemoryTransportRegistration))]
+
+namespace Messaging.Adapters.InMemory.Configuration;
+
+/// <summary>
+/// Registers the in-memory transport when <c>Messaging:Transport</c> is <c>InMemory</c>; found by
+/// <see cref="TransportCatalog"/> through the assembly attribute above.
+/// </summary>
+public sealed class InMemoryTransportRegistration : ITransportRegistration
+{
+    /// <inheritdoc />
+    public string Name => TransportCatalog.InMemory;
+
+    /// <inheritdoc />
+    public void Register(IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<InMemoryTransportOptions>().Bind(section);
+        AddTransport(services);
+    }
+
+    internal static void AddTransport(IServiceCollection services)
+    {
+        services.AddOptions<InMemoryTransportOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InMemoryTransportOptions>, InMemoryTransportOptionsValidator>());
+        services.ApplyMessagingRetryPolicy<InMemoryTransportOptions>();
+        services.TryAddSingleton<ITransport>(sp => new InMemoryTransport(
+            sp.GetRequiredService<IOptions<InMemoryTransportOptions>>().Value,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()));
+    }
+}
+
+/// <summary>
+/// Validates <see cref="InMemoryTransportOptions"/> at start-up with messages that name the configuration key.
+/// </summary>
+internal sealed class InMemoryTransportOptionsValidator : IValidateOptions<InMemoryTransportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, InMemoryTransportOptions options) =>
+        options.MaxMessageSize is < 1 or > 100 * 1024 * 1024
+            ? ValidateOptionsResult.Fail($"Messaging:InMemory:MaxMessageSize must be 1..104857600 (bytes), was {options.MaxMessageSize}.")
+            : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using Messaging.Adapters.InMemory.Queues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Messaging.Adapters.InMemory;
+
+/// <summary>
+/// The in-memory transport: the contract with the brokers' semantics, inside the process.
+/// </summary>
+/// <remarks>
+/// <para>Publishing, sending and appending complete once the message is in the target queues or log (the
+/// in-memory equivalent of a broker confirm). Handlers run on the thread pool, never on the publisher's thread.</para>
+/// <para>Nothing is durable: messages live as long as the <see cref="Broker"/>. Several transports may share one
+/// broker (see <see cref="InMemoryBroker"/>).</para>
+/// </remarks>
+public sealed class InMemoryTransport : ITransport
+{
+    private readonly ConcurrentDictionary<IConsumer, byte> _consumers = new();
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly RetryPolicy _defaultRetry;
+    private int _disposed;
+
+    /// <summary>Creates a transport with a broker of its own.</summary>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="timeProvider">The clock for delayed retries; <see langword="null"/> for the system clock.</param>
+    /// <param name="loggerFactory">Where retries, dead letters and failures are logged; <see langword="null"/> for nowhere.</param>
+    public InMemoryTransport(InMemoryTransportOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(new InMemoryBroker(timeProvider), options, timeProvider, loggerFactory)
+    {
+    }
+
+    /// <summary>Creates a transport on a broker that other transports may share.</summary>
+    /// <param name="broker">The broker.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="timeProvider">The clock for delayed retries; <see langword="null"/> for the system clock.</param>
+    /// <param name="loggerFactory">Where retries, dead letters and failures are logged; <see langword="null"/> for nowhere.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public InMemoryTransport(InMemoryBroker broker, InMemoryTransportOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        options ??= new InMemoryTransportOptions();
+        if (options.MaxMessageSize is < 1 or > 100 * 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageSize, $"{nameof(InMemoryTransportOptions)}.{nameof(InMemoryTransportOptions.MaxMessageSize)} must be 1..104857600, was {options.MaxMessageSize}.");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.DefaultRetry, "options.DefaultRetry");
+        options.DefaultRetry.Validate();
+        Broker = broker;
+        _defaultRetry = options.DefaultRetry;
+        _time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        Logger = _loggerFactory.CreateLogger<InMemoryTransport>();
+        Capabilities = new TransportCapabilities
+        {
+            Streams = true,
+            StreamStartAtTime = true,
+            OrderingByKey = true,
+            DelayedDelivery = true,
+            ServerSideFiltering = true,
+            Durable = false,
+            MaxMessageSize = options.MaxMessageSize,
+        };
+        Publisher = new InMemoryPublisher(this);
+        Subscriber = new InMemorySubscriber(this);
+        Queue = new InMemoryQueue(this);
+        Stream = new InMemoryStream(this);
+        Topology = new InMemoryTopology(this);
+    }
+
+    /// <inheritdoc />
+    /// <value>Always <c>InMemory</c>.</value>
+    public string Name => TransportCatalog.InMemory;
+
+    /// <summary>The broker this transport works on: the in-memory equivalent of the native client, for inspection in tests.</summary>
+    public InMemoryBroker Broker { get; }
+
+    /// <inheritdoc />
+    public TransportCapabilities Capabilities { get; }
+
+    /// <inheritdoc />
+    public IPublisher Publisher { get; }
+
+    /// <inheritdoc />
+    public ISubscriber Subscriber { get; }
+
+    /// <inheritdoc />
+    public IQueue Queue { get; }
+
+    /// <inheritdoc />
+    public IStream Stream { get; }
+
+    /// <inheritdoc />
+    public ITopology Topology { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>Stops every consumer of this transport (handlers are cancelled and their messages released to the
+    /// broker), then refuses further work with <see cref="ObjectDisposedException"/>.</summary>
+    /// <returns>A task that completes when the consumers have stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_consumers.Keys.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>
+        new(handler, retry ?? _defaultRetry, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+
+    internal void Track(IConsumer consumer)
+    {
+        _consumers[consumer] = 0;
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // Disposed while this consumer was starting: it must not outlive the transport.
+            _ = consumer.DisposeAsync().AsTask();
+            ThrowIfDisposed();
+        }
+    }
+
+    internal void Forget(IConsumer consumer) => _consumers.TryRemove(consumer, out _);
+
+    /// <summary>The broker holds a message for a delayed retry and puts it back at the end of its queue when due.</summary>
+    internal void ScheduleRetry(QueueState queue, Envelope message, TimeSpan delay) => _ = RetryLaterAsync(queue, message, delay);
+
+    internal void DeadLetter(string source, Envelope message) =>
+        Broker.GetOrAddQueue(source + DestinationNames.DeadLetterSuffix).Enqueue(new Delivery(message));
+
+    private async Task RetryLaterAsync(QueueState queue, Envelope message, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _disposing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The transport was disposed: like a broker without persistence, the in-memory broker keeps the message
+            // only if the broker outlives this transport, so hand it over now instead of dropping it.
+        }
+
+        queue.Enqueue(new Delivery(message));
+    }
+}

@@ -1,0 +1,66 @@
+using Messaging.Adapters.InMemory.Queues;
+
+namespace Messaging.Adapters.InMemory;
+
+/// <summary>
+/// Sends to and consumes in-memory queues.
+/// </summary>
+internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
+{
+    public ValueTask SendAsync(string queue, Envelope message, CancellationToken cancellationToken = default)
+    {
+        transport.ThrowIfDisposed();
+        DestinationNames.Validate(queue, "queue", nameof(queue));
+        ArgumentNullException.ThrowIfNull(message);
+        transport.Capabilities.EnsureFits(message, queue);
+        transport.Broker.GetOrAddQueue(queue).Enqueue(new Delivery(message));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SendBatchAsync(string queue, IReadOnlyList<Envelope> messages, CancellationToken cancellationToken = default)
+    {
+        transport.ThrowIfDisposed();
+        DestinationNames.Validate(queue, "queue", nameof(queue));
+        ValidateBatch(transport, queue, messages);
+        var deliveries = new Delivery[messages.Count];
+        for (var i = 0; i < deliveries.Length; i++)
+        {
+            deliveries[i] = new Delivery(messages[i]);
+        }
+
+        transport.Broker.GetOrAddQueue(queue).EnqueueRange(deliveries);
+        return ValueTask.CompletedTask;
+    }
+
+    public Task<IConsumer> ConsumeAsync(string queue, MessageHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        transport.ThrowIfDisposed();
+        DestinationNames.Validate(queue, "queue", nameof(queue));
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= new ConsumerOptions();
+        options.Validate();
+        return Task.FromResult(StartConsumer(transport, transport.Broker.GetOrAddQueue(queue), handler, options, topic: null, subscription: null));
+    }
+
+    internal static IConsumer StartConsumer(InMemoryTransport transport, QueueState queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription)
+    {
+        // Ordering by key must not let a delayed retry step aside for the next message of its key, so the wait
+        // happens in the worker, holding the key's turn.
+        var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: options.Ordering == MessageOrdering.ByKey);
+        var consumer = new QueueConsumer(queue, transport, pipeline, options, topic, subscription);
+        transport.Track(consumer);
+        queue.AddConsumer(consumer);
+        return consumer;
+    }
+
+    /// <summary>Checks a whole batch before any of it is sent, so a bad message sends nothing.</summary>
+    internal static void ValidateBatch(InMemoryTransport transport, string destination, IReadOnlyList<Envelope> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw new ArgumentException($"The batch to '{destination}' has a null message at index {i}.", nameof(messages));
+            transport.Capabilities.EnsureFits(message, destination);
+        }
+    }
+}

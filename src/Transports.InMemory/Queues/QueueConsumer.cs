@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Adapters.InMemory.Queues;
+
+/// <summary>
+/// One consumer of a queue (or of a subscription's queue): up to <see cref="MaxInFlight"/> workers, each running
+/// the handler pipeline on one delivery at a time.
+/// </summary>
+internal sealed partial class QueueConsumer : IConsumer
+{
+    // Lets StopAsync/DisposeAsync called from inside one of this consumer's handlers skip waiting for that handler.
+    private static readonly AsyncLocal<QueueConsumer?> CurrentConsumer = new();
+
+    private readonly QueueState _queue;
+    private readonly InMemoryTransport _transport;
+    private readonly HandlerPipeline _pipeline;
+    private readonly CancellationTokenSource _handlerCancellation = new();
+    private readonly SemaphoreSlim _workerExited = new(0);
+    private readonly string? _topic;
+    private readonly string? _subscription;
+
+    public QueueConsumer(QueueState queue, InMemoryTransport transport, HandlerPipeline pipeline, ConsumerOptions options, string? topic, string? subscription)
+    {
+        _queue = queue;
+        _transport = transport;
+        _pipeline = pipeline;
+        MaxInFlight = options.MaxInFlight;
+        Ordering = options.Ordering;
+        _topic = topic;
+        _subscription = subscription;
+    }
+
+    public int MaxInFlight { get; }
+
+    public MessageOrdering Ordering { get; }
+
+    /// <summary>Workers running; changed only under the queue's lock, read without it by <see cref="StopAsync"/>.</summary>
+    public int Active;
+
+    /// <summary>Set once, under the queue's lock, when the consumer stops taking messages.</summary>
+    public volatile bool Stopping;
+
+    public void Start(Delivery delivery)
+    {
+        delivery.Worker = this;
+        ThreadPool.UnsafeQueueUserWorkItem(delivery, preferLocal: false);
+    }
+
+    public void RunWorker(Delivery first) => _ = RunAsync(first);
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_queue.RemoveConsumer(this))
+        {
+            _transport.Forget(this);
+        }
+
+        var ownWorker = CurrentConsumer.Value == this ? 1 : 0;
+        using var registration = cancellationToken.Register(static state => ((QueueConsumer)state!).CancelHandlers(), this);
+        // Every worker that ends after Stopping was set releases the semaphore once, after lowering Active
+        // under the queue's lock, so no wake-up is missed.
+        while (Volatile.Read(ref Active) > ownWorker)
+        {
+            await _workerExited.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync(new CancellationToken(canceled: true)));
+
+    private void CancelHandlers()
+    {
+        try
+        {
+            _handlerCancellation.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            // A cancellation callback registered by a handler threw; the handlers are cancelled all the same.
+            LogCancellationCallbackFailed(_transport.Logger, _queue.Name, ex);
+        }
+    }
+
+    private async Task RunAsync(Delivery? delivery)
+    {
+        CurrentConsumer.Value = this;
+        try
+        {
+            while (delivery is not null)
+            {
+                var received = new ReceivedMessage(delivery.Envelope, _queue.Name, delivery.Attempt, delivery.Redelivered)
+                {
+                    Topic = _topic,
+                    Subscription = _subscription,
+                };
+                HandlingResult result;
+                try
+                {
+                    result = await _pipeline.HandleAsync(received, _handlerCancellation.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // The pipeline catches handler failures; reaching here is a bug. Release rather than lose the message.
+                    LogPipelineFailed(_transport.Logger, delivery.Envelope.Id, _queue.Name, ex);
+                    result = new HandlingResult { Outcome = HandlingOutcome.Release };
+                }
+
+                switch (result.Outcome)
+                {
+                    case HandlingOutcome.RetryLater:
+                        _transport.ScheduleRetry(_queue, result.Message!, result.RetryDelay);
+                        break;
+                    case HandlingOutcome.DeadLetter:
+                        _transport.DeadLetter(_queue.Name, result.Message!);
+                        break;
+                }
+
+                delivery = _queue.Complete(this, delivery, released: result.Outcome == HandlingOutcome.Release);
+            }
+        }
+        finally
+        {
+            if (Stopping)
+            {
+                _workerExited.Release();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "The handler pipeline failed for message {MessageId} from {Queue}; the message is released for redelivery")]
+    private static partial void LogPipelineFailed(ILogger logger, string messageId, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "A cancellation callback of a handler of {Queue} threw while the consumer stopped")]
+    private static partial void LogCancellationCallbackFailed(ILogger logger, string queue, Exception exception);
+}
