@@ -38,6 +38,6 @@ public static class DeadLetterRedrive
     public static Task<IConsumer> StartAsync(IQueue queue, string deadLetterQueue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        return queue.ConsumeAsync(deadLetterQueue, CreateHandler(queue), new ConsumerOptions { Retry = RetryPolicy.Default }, cancellationToken);
+        return queue.ConsumeAsync(deadLetterQueue, CreateHandler(queue), options: null, cancellationToken);
     }
 }

@@ -73,7 +73,7 @@ public sealed partial class HandlerPipeline
                     return new HandlingResult
                     {
                         Outcome = HandlingOutcome.DeadLetter,
-                        Message = ToDeadLetter(current, ex),
+                        Message = ToDeadLetter(current, ex, _time),
                         Attempts = attempt,
                     };
                 }

@@ -103,7 +103,8 @@ public sealed record Envelope
         var merged = new Dictionary<string, string>(Headers, StringComparer.Ordinal);
         foreach (var (name, value) in headers)
         {
-            merged[name] = value;
+            ArgumentException.ThrowIfNullOrEmpty(name, nameof(headers));
+            merged[name] = value ?? throw new ArgumentException($"Header '{name}' has a null value.", nameof(headers));
         }
 
         return this with { Headers = merged };

@@ -37,8 +37,9 @@ public sealed class RequestClient : IAsyncDisposable
     public static async Task<RequestClient> StartAsync(ITransport transport, string replyQueuePrefix = "replies", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        DestinationNames.Validate(replyQueuePrefix, "queue", nameof(replyQueuePrefix));
-        var client = new RequestClient(transport, replyQueuePrefix + "." + Guid.NewGuid().ToString("N"));
+        var replyQueue = replyQueuePrefix + "." + Guid.NewGuid().ToString("N");
+        DestinationNames.Validate(replyQueue, "reply queue (prefix + '.' + 32 characters)", nameof(replyQueuePrefix));
+        var client = new RequestClient(transport, replyQueue);
         await transport.Topology.EnsureAsync(Destination.Queue(client.ReplyQueue), cancellationToken).ConfigureAwait(false);
         client._consumer = await transport.Queue.ConsumeAsync(
             client.ReplyQueue,

@@ -1,0 +1,132 @@
+using Messaging.Adapters.InMemory;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Adapters.Tests.Configuration;
+
+public sealed class AddMessagingTests
+{
+    [Fact]
+    public void An_unknown_transport_name_fails_naming_the_key_the_value_and_the_allowed_values()
+    {
+        var configuration = Configuration(("Messaging:Transport", "Nope"));
+
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
+
+        Assert.Equal("Messaging:Transport", ex.Key);
+        Assert.Contains("Messaging:Transport", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'Nope'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("InMemory, RabbitMq, Kafka, Aws", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Kafka")]
+    [InlineData("kafka")]
+    [InlineData("RabbitMq")]
+    [InlineData("Aws")]
+    public void A_known_transport_whose_package_is_missing_fails_naming_the_package_and_the_installed_transports(string requested)
+    {
+        var configuration = Configuration(("Messaging:Transport", requested));
+        var canonical = TransportCatalog.Names.Single(n => string.Equals(n, requested, StringComparison.OrdinalIgnoreCase));
+
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
+
+        Assert.Equal("Messaging:Transport", ex.Key);
+        Assert.Contains($"Messaging.Adapters.{canonical}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is not installed", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("an installed transport: InMemory.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_the_in_memory_transport_is_installed_in_this_test_application()
+    {
+        Assert.Equal([TransportCatalog.InMemory], TransportCatalog.Installed());
+        Assert.Equal(TransportCatalog.InMemory, TransportCatalog.TryFindRegistration(TransportCatalog.InMemory)?.Name);
+        Assert.Null(TransportCatalog.TryFindRegistration(TransportCatalog.Kafka));
+    }
+
+    [Theory]
+    [InlineData("inmemory")]
+    [InlineData("INMEMORY")]
+    [InlineData("  InMemory ")]
+    public async Task The_transport_name_is_case_insensitive_and_trimmed(string requested)
+    {
+        await using var provider = new ServiceCollection().AddMessaging(Configuration(("Messaging:Transport", requested))).BuildServiceProvider();
+
+        Assert.IsType<InMemoryTransport>(provider.GetRequiredService<ITransport>());
+        Assert.Equal(TransportCatalog.InMemory, provider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task Without_a_transport_name_the_in_memory_transport_is_used(string? requested)
+    {
+        var configuration = requested is null ? Configuration() : Configuration(("Messaging:Transport", requested));
+        await using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+
+        var transport = provider.GetRequiredService<ITransport>();
+
+        Assert.Equal(TransportCatalog.InMemory, transport.Name);
+        Assert.Equal(TransportCatalog.InMemory, provider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport);
+    }
+
+    [Fact]
+    public async Task Every_service_resolves_and_the_contract_services_are_the_transports_own()
+    {
+        await using var provider = new ServiceCollection().AddMessaging(Configuration()).BuildServiceProvider();
+
+        var transport = provider.GetRequiredService<ITransport>();
+
+        Assert.Same(transport.Publisher, provider.GetRequiredService<IPublisher>());
+        Assert.Same(transport.Subscriber, provider.GetRequiredService<ISubscriber>());
+        Assert.Same(transport.Queue, provider.GetRequiredService<IQueue>());
+        Assert.Same(transport.Stream, provider.GetRequiredService<IStream>());
+        Assert.Same(transport.Topology, provider.GetRequiredService<ITopology>());
+        Assert.Same(provider.GetRequiredService<MessageCodec>(), provider.GetRequiredService<MessageCodec>());
+        Assert.IsType<InMemoryIdempotencyStore>(provider.GetRequiredService<IIdempotencyStore>());
+        Assert.Same(transport, provider.GetRequiredService<ITransport>());
+    }
+
+    [Fact]
+    public async Task Services_registered_before_AddMessaging_are_kept()
+    {
+        var store = new InMemoryIdempotencyStore(TimeSpan.FromMinutes(5));
+        var codec = new MessageCodec(types: new MessageTypeMap().Map<InvoiceIssued>("invoice.issued"));
+        var services = new ServiceCollection().AddSingleton<IIdempotencyStore>(store).AddSingleton(codec);
+
+        await using var provider = services.AddMessaging(Configuration()).BuildServiceProvider();
+
+        Assert.Same(store, provider.GetRequiredService<IIdempotencyStore>());
+        Assert.Same(codec, provider.GetRequiredService<MessageCodec>());
+    }
+
+    [Fact]
+    public async Task The_messaging_options_and_the_transport_options_are_bound_from_their_sections()
+    {
+        var configuration = Configuration(
+            ("Messaging:ShutdownTimeout", "00:00:42"),
+            ("Messaging:Retry:MaxAttempts", "7"),
+            ("Messaging:Retry:ImmediateRetries", "0"),
+            ("Messaging:Retry:InitialDelay", "00:00:03"),
+            ("Messaging:Retry:BackoffMultiplier", "1.5"),
+            ("Messaging:Retry:MaxDelay", "00:02:00"),
+            ("Messaging:InMemory:MaxMessageSize", "4096"));
+        await using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+
+        var messaging = provider.GetRequiredService<IOptions<MessagingOptions>>().Value;
+        var transport = provider.GetRequiredService<ITransport>();
+        var defaultRetry = provider.GetRequiredService<IOptions<InMemoryTransportOptions>>().Value.DefaultRetry;
+
+        Assert.Equal(TimeSpan.FromSeconds(42), messaging.ShutdownTimeout);
+        Assert.Equal(
+            new RetryPolicy { MaxAttempts = 7, ImmediateRetries = 0, InitialDelay = TimeSpan.FromSeconds(3), BackoffMultiplier = 1.5, MaxDelay = TimeSpan.FromMinutes(2) },
+            defaultRetry);
+        Assert.Equal(4096, transport.Capabilities.MaxMessageSize);
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+}
