@@ -14,7 +14,7 @@ namespace Messaging.Adapters.InMemory;
 /// <para>Nothing is durable: messages live as long as the <see cref="Broker"/>. Several transports may share one
 /// broker (see <see cref="InMemoryBroker"/>).</para>
 /// </remarks>
-public sealed class InMemoryTransport : ITransport
+public sealed class InMemoryTransport : ITransport, IDisposable
 {
     private readonly ConcurrentDictionary<IConsumer, byte> _consumers = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -110,6 +110,24 @@ public sealed class InMemoryTransport : ITransport
 
         await _disposing.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_consumers.Keys.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every consumer without waiting for their handlers: handlers are cancelled at once and their
+    /// messages released to the broker. Prefer <see cref="DisposeAsync"/>, which waits for them; this exists so a
+    /// service provider or host disposed synchronously (<c>using var host = ...</c>) can dispose the transport.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _disposing.Cancel();
+        foreach (var consumer in _consumers.Keys)
+        {
+            // Cancelling happens synchronously inside DisposeAsync; only the wait for the handlers is left behind.
+            _ = consumer.DisposeAsync().AsTask();
+        }
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

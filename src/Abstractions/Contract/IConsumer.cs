@@ -8,7 +8,9 @@ namespace Messaging.Adapters;
 /// Stopping never acknowledges unfinished work: a message whose handler did not complete is left for
 /// redelivery to another consumer. Both <see cref="StopAsync"/> and <see cref="IAsyncDisposable.DisposeAsync"/>
 /// are idempotent, safe to call concurrently, and safe to call from inside one of this consumer's own handlers
-/// (the calling handler is not waited for).
+/// (the calling handler is not waited for). <see cref="IAsyncDisposable.DisposeAsync"/> is a stop that does not
+/// wait for handlers to finish on their own: it cancels the handlers in flight at once, waits until they have
+/// returned, and releases their messages for redelivery.
 /// </remarks>
 public interface IConsumer : IAsyncDisposable
 {

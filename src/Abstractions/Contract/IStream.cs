@@ -37,5 +37,8 @@ public interface IStream
     /// <param name="options">Where to start and how often to checkpoint; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running reader; stopping it writes a final checkpoint of what was handled.</returns>
+    /// <remarks>When the returned task completes, the reader's start position is fixed (partitions assigned, offsets
+    /// resolved), so <see cref="StreamPosition.End"/> reads exactly what is appended afterwards. A standby reader fixes
+    /// its position when it takes over, from the group's checkpoint.</remarks>
     Task<IConsumer> ReadAsync(string stream, string readerGroup, MessageHandler handler, StreamReadOptions? options = null, CancellationToken cancellationToken = default);
 }

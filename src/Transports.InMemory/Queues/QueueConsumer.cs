@@ -15,7 +15,7 @@ internal sealed partial class QueueConsumer : IConsumer
     private readonly InMemoryTransport _transport;
     private readonly HandlerPipeline _pipeline;
     private readonly CancellationTokenSource _handlerCancellation = new();
-    private readonly SemaphoreSlim _workerExited = new(0);
+    private TaskCompletionSource _workerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _topic;
     private readonly string? _subscription;
 
@@ -57,11 +57,18 @@ internal sealed partial class QueueConsumer : IConsumer
 
         var ownWorker = CurrentConsumer.Value == this ? 1 : 0;
         using var registration = cancellationToken.Register(static state => ((QueueConsumer)state!).CancelHandlers(), this);
-        // Every worker that ends after Stopping was set releases the semaphore once, after lowering Active
-        // under the queue's lock, so no wake-up is missed.
-        while (Volatile.Read(ref Active) > ownWorker)
+        // Every worker that ends after Stopping was set lowers Active under the queue's lock and then completes the
+        // current exit signal, waking every caller at once (several may stop or dispose concurrently). Reading the
+        // signal before Active means an exit between the two reads is never missed.
+        while (true)
         {
-            await _workerExited.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            var exited = Volatile.Read(ref _workerExited);
+            if (Volatile.Read(ref Active) <= ownWorker)
+            {
+                break;
+            }
+
+            await exited.Task.ConfigureAwait(false);
         }
     }
 
@@ -121,7 +128,7 @@ internal sealed partial class QueueConsumer : IConsumer
         {
             if (Stopping)
             {
-                _workerExited.Release();
+                Interlocked.Exchange(ref _workerExited, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
     }

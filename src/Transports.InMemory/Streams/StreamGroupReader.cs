@@ -31,7 +31,21 @@ internal sealed partial class StreamGroupReader : IConsumer
 
     public string DeadLetterQueue => _log.Name + "." + _group + DestinationNames.DeadLetterSuffix;
 
-    public void Start() => _running = Task.Run(RunAsync);
+    /// <summary>Starts reading. When the group has no active reader, the start offset is fixed before this returns,
+    /// so <see cref="StreamPosition.End"/> means "after what was appended before ReadAsync returned".</summary>
+    public void Start()
+    {
+        var gate = _log.GroupGates.GetOrAdd(_group, static _ => new SemaphoreSlim(1, 1));
+        if (gate.Wait(0))
+        {
+            var position = StartOffset();
+            _running = Task.Run(() => ReadAsync(gate, position));
+        }
+        else
+        {
+            _running = Task.Run(() => StandByThenReadAsync(gate));
+        }
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -50,10 +64,8 @@ internal sealed partial class StreamGroupReader : IConsumer
 
     public ValueTask DisposeAsync() => new(StopAsync(new CancellationToken(canceled: true)));
 
-    private async Task RunAsync()
+    private async Task StandByThenReadAsync(SemaphoreSlim gate)
     {
-        CurrentReader.Value = this;
-        var gate = _log.GroupGates.GetOrAdd(_group, static _ => new SemaphoreSlim(1, 1));
         try
         {
             await gate.WaitAsync(_stopReading.Token).ConfigureAwait(false);
@@ -63,7 +75,12 @@ internal sealed partial class StreamGroupReader : IConsumer
             return;
         }
 
-        var position = StartOffset();
+        await ReadAsync(gate, StartOffset()).ConfigureAwait(false);
+    }
+
+    private async Task ReadAsync(SemaphoreSlim gate, long position)
+    {
+        CurrentReader.Value = this;
         try
         {
             var sinceCheckpoint = 0;
