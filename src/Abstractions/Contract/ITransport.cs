@@ -6,7 +6,7 @@ namespace Messaging.Adapters;
 /// </summary>
 /// <remarks>
 /// A transport is thread safe and meant to live as long as the application (a singleton). Disposing it stops its
-/// consumers (as <see cref="IConsumer.DisposeAsync"/> does) and closes its connections; afterwards every operation
+/// consumers (as <see cref="IAsyncDisposable.DisposeAsync"/> of <see cref="IConsumer"/> does) and closes its connections; afterwards every operation
 /// throws <see cref="ObjectDisposedException"/>. Disposing twice is harmless.
 /// </remarks>
 public interface ITransport : IAsyncDisposable
