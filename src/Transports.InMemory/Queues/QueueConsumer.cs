@@ -34,11 +34,40 @@ internal sealed partial class QueueConsumer : IConsumer
 
     public MessageOrdering Ordering { get; }
 
-    /// <summary>Workers running; changed only under the queue's lock, read without it by <see cref="StopAsync"/>.</summary>
-    public int Active;
+    /// <summary>Workers running (the credit in use); changed only with interlocked operations.</summary>
+    private int _active;
 
     /// <summary>Set once, under the queue's lock, when the consumer stops taking messages.</summary>
+    /// <remarks>A public field because it is volatile.</remarks>
     public volatile bool Stopping;
+
+    /// <summary>Takes one unit of credit when fewer than <see cref="MaxInFlight"/> workers run.</summary>
+    public bool TryReserveCredit()
+    {
+        while (true)
+        {
+            var active = Volatile.Read(ref _active);
+            if (active >= MaxInFlight)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _active, active + 1, active) == active)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Gives back one unit of credit; wakes <see cref="StopAsync"/> callers when the consumer is stopping.</summary>
+    public void ReturnCredit()
+    {
+        Interlocked.Decrement(ref _active);
+        if (Stopping)
+        {
+            Interlocked.Exchange(ref _workerExited, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
 
     public void Start(Delivery delivery)
     {
@@ -57,13 +86,13 @@ internal sealed partial class QueueConsumer : IConsumer
 
         var ownWorker = CurrentConsumer.Value == this ? 1 : 0;
         using var registration = cancellationToken.Register(static state => ((QueueConsumer)state!).CancelHandlers(), this);
-        // Every worker that ends after Stopping was set lowers Active under the queue's lock and then completes the
-        // current exit signal, waking every caller at once (several may stop or dispose concurrently). Reading the
-        // signal before Active means an exit between the two reads is never missed.
+        // Every credit given back after Stopping was set completes the current exit signal, waking every caller at
+        // once (several may stop or dispose concurrently). Reading the signal before the count means a worker that
+        // ends between the two reads is never missed.
         while (true)
         {
             var exited = Volatile.Read(ref _workerExited);
-            if (Volatile.Read(ref Active) <= ownWorker)
+            if (Volatile.Read(ref _active) <= ownWorker)
             {
                 break;
             }
@@ -124,12 +153,10 @@ internal sealed partial class QueueConsumer : IConsumer
                 delivery = _queue.Complete(this, delivery, released: result.Outcome == HandlingOutcome.Release);
             }
         }
-        finally
+        catch (Exception ex)
         {
-            if (Stopping)
-            {
-                Interlocked.Exchange(ref _workerExited, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            }
+            // Complete never throws; if it did, the worker's credit would leak, so log loudly.
+            LogPipelineFailed(_transport.Logger, delivery?.Envelope.Id ?? "", _queue.Name, ex);
         }
     }
 

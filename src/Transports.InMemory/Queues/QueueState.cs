@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Messaging.Adapters.InMemory.Queues;
 
 /// <summary>
@@ -6,21 +8,25 @@ namespace Messaging.Adapters.InMemory.Queues;
 /// <remarks>
 /// <para>The queue pushes messages to consumers that have credit (fewer than their in-flight limit running), as
 /// RabbitMQ does with prefetch. A consumer's worker that finishes a message takes the next one itself, so under
-/// load messages flow without thread-pool hops. One lock per queue guards the structures; handlers never run
-/// under it.</para>
-/// <para>Ordering by key keeps, for each key, this order: the delivery holding the key's turn (running, or waiting
-/// at the front after a release), then the deliveries parked behind it, then those still in the ready deque.
-/// A new message is parked only when the ready deque is empty, so it can never overtake an older one of its key.</para>
+/// load messages flow without thread-pool hops. Waiting messages sit in lock-free queues; released (redelivered)
+/// messages in a second one that is served first, where RabbitMQ also puts requeued messages.</para>
+/// <para>Credit is reserved with a compare-and-swap before a message is taken. A worker that finds nothing gives its
+/// credit back and then dispatches once more, so a message enqueued while every consumer looked busy is never
+/// stranded.</para>
+/// <para>Ordering by key takes messages under a lock, so taking a message and claiming its key are one step. For each
+/// key the order is: the delivery holding the key's turn (running, or first in the released queue), then those
+/// parked behind it, then those still waiting. Messages are parked only when taken, in the order they were taken.</para>
 /// </remarks>
 internal sealed class QueueState(string name)
 {
     private readonly Lock _gate = new();
-    private readonly DeliveryDeque _ready = new();
-    private readonly List<QueueConsumer> _consumers = [];
+    private readonly ConcurrentQueue<Delivery> _ready = new();
+    private readonly ConcurrentQueue<Delivery> _released = new();
     private readonly Dictionary<string, Queue<Delivery>> _takenKeys = new(StringComparer.Ordinal);
-    private MessageOrdering _ordering;
+    private QueueConsumer[] _consumers = [];
+    private volatile bool _ordered;
+    private volatile bool _deleted;
     private int _nextConsumer;
-    private bool _deleted;
 
     public string Name { get; } = name;
 
@@ -28,59 +34,52 @@ internal sealed class QueueState(string name)
     {
         lock (_gate)
         {
-            return _ready.Count + _takenKeys.Values.Sum(parked => parked.Count);
+            return _ready.Count + _released.Count + _takenKeys.Values.Sum(parked => parked.Count);
         }
     }
 
     public void Enqueue(Delivery delivery)
     {
-        QueueConsumer? worker;
-        lock (_gate)
+        if (_deleted)
         {
-            worker = _deleted ? null : Place(delivery);
+            return;
         }
 
-        worker?.Start(delivery);
+        _ready.Enqueue(delivery);
+        Dispatch();
     }
 
     public void EnqueueRange(IReadOnlyList<Delivery> deliveries)
     {
-        List<(QueueConsumer, Delivery)>? starts = null;
-        lock (_gate)
+        if (_deleted)
         {
-            if (_deleted)
-            {
-                return;
-            }
-
-            foreach (var delivery in deliveries)
-            {
-                _ready.AddLast(delivery);
-            }
-
-            Pump(ref starts);
+            return;
         }
 
-        StartAll(starts);
+        foreach (var delivery in deliveries)
+        {
+            _ready.Enqueue(delivery);
+        }
+
+        Dispatch();
     }
 
     public void AddConsumer(QueueConsumer consumer)
     {
-        List<(QueueConsumer, Delivery)>? starts = null;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_deleted, this);
-            if ((_consumers.Count > 0 || _takenKeys.Count > 0) && _ordering != consumer.Ordering)
+            var ordering = _ordered ? MessageOrdering.ByKey : MessageOrdering.None;
+            if ((_consumers.Length > 0 || _takenKeys.Count > 0) && ordering != consumer.Ordering)
             {
-                throw new InvalidOperationException($"Queue '{Name}' is consumed with ordering {_ordering}; a consumer asking for {consumer.Ordering} cannot join it. All consumers of one queue must ask for the same ordering.");
+                throw new InvalidOperationException($"Queue '{Name}' is consumed with ordering {ordering}; a consumer asking for {consumer.Ordering} cannot join it. All consumers of one queue must ask for the same ordering.");
             }
 
-            _ordering = consumer.Ordering;
-            _consumers.Add(consumer);
-            Pump(ref starts);
+            _ordered = consumer.Ordering == MessageOrdering.ByKey;
+            _consumers = [.. _consumers, consumer];
         }
 
-        StartAll(starts);
+        Dispatch();
     }
 
     /// <summary>Stops giving the consumer new messages; returns false when it was stopping already.</summary>
@@ -94,7 +93,7 @@ internal sealed class QueueState(string name)
             }
 
             consumer.Stopping = true;
-            _consumers.Remove(consumer);
+            _consumers = _consumers.Where(c => c != consumer).ToArray();
             return true;
         }
     }
@@ -103,58 +102,36 @@ internal sealed class QueueState(string name)
     /// <param name="worker">The consumer whose worker ran the delivery.</param>
     /// <param name="done">The delivery.</param>
     /// <param name="released">Whether it was released for redelivery instead of acknowledged.</param>
-    /// <returns>The next delivery for the same worker, or null when the worker should end.</returns>
+    /// <returns>The next delivery for the same worker, or null when the worker ends (its credit is then given back).</returns>
     public Delivery? Complete(QueueConsumer worker, Delivery done, bool released)
     {
-        List<(QueueConsumer, Delivery)>? starts = null;
         Delivery? next = null;
-        lock (_gate)
+        if (released)
         {
+            // Served before anything else; under ordering it keeps its key's turn, so the parked ones stay behind it.
+            done.Redelivered = true;
+            done.Worker = null;
             if (!_deleted)
             {
-                if (released)
-                {
-                    // Back to the front, keeping its key's turn: the parked ones of its key stay behind it.
-                    done.Redelivered = true;
-                    done.Worker = null;
-                    _ready.AddFirst(done);
-                }
-                else if (done.HoldsKey && _takenKeys.TryGetValue(done.Envelope.Key!, out var parked))
-                {
-                    if (parked.Count == 0)
-                    {
-                        _takenKeys.Remove(done.Envelope.Key!);
-                    }
-                    else
-                    {
-                        var successor = parked.Dequeue();
-                        successor.HoldsKey = true;
-                        if (worker.Stopping)
-                        {
-                            _ready.AddFirst(successor);
-                        }
-                        else
-                        {
-                            next = successor;
-                        }
-                    }
-                }
-
-                if (next is null && !worker.Stopping)
-                {
-                    next = TakeNext();
-                }
+                _released.Enqueue(done);
             }
-
-            if (next is null)
-            {
-                worker.Active--;
-            }
-
-            Pump(ref starts);
+        }
+        else if (done.HoldsKey)
+        {
+            next = PassKeyTurn(done, worker.Stopping);
         }
 
-        StartAll(starts);
+        if (next is null && !worker.Stopping)
+        {
+            next = TakeNext();
+        }
+
+        if (next is null)
+        {
+            worker.ReturnCredit();
+            Dispatch();
+        }
+
         return next;
     }
 
@@ -164,92 +141,57 @@ internal sealed class QueueState(string name)
         {
             _deleted = true;
             _ready.Clear();
+            _released.Clear();
             _takenKeys.Clear();
         }
     }
 
-    /// <summary>Puts a new delivery where it belongs: behind older ones, behind its key, or straight to a consumer with credit (returned).</summary>
-    private QueueConsumer? Place(Delivery delivery)
+    /// <summary>Starts workers while messages wait and some consumer has credit.</summary>
+    private void Dispatch()
     {
-        if (_ready.Count > 0)
+        while (!_deleted && (!_released.IsEmpty || !_ready.IsEmpty))
         {
-            _ready.AddLast(delivery);
-            return null;
-        }
-
-        if (Ordered(delivery) && _takenKeys.TryGetValue(delivery.Envelope.Key!, out var parked))
-        {
-            parked.Enqueue(delivery);
-            return null;
-        }
-
-        var worker = NextWithCredit();
-        if (worker is null)
-        {
-            _ready.AddLast(delivery);
-            return null;
-        }
-
-        TakeKeyTurn(delivery);
-        worker.Active++;
-        return worker;
-    }
-
-    /// <summary>Takes the next runnable delivery from the ready deque, parking those whose key is taken.</summary>
-    private Delivery? TakeNext()
-    {
-        while (_ready.Count > 0)
-        {
-            var head = _ready.RemoveFirst();
-            if (Ordered(head) && _takenKeys.TryGetValue(head.Envelope.Key!, out var parked))
-            {
-                parked.Enqueue(head);
-                continue;
-            }
-
-            TakeKeyTurn(head);
-            return head;
-        }
-
-        return null;
-    }
-
-    private void Pump(ref List<(QueueConsumer, Delivery)>? starts)
-    {
-        while (_ready.Count > 0 && NextWithCredit() is { } consumer)
-        {
-            var next = TakeNext();
-            if (next is null)
+            var consumer = ReserveCredit();
+            if (consumer is null)
             {
                 return;
             }
 
-            consumer.Active++;
-            (starts ??= []).Add((consumer, next));
+            var next = TakeNext();
+            if (next is null)
+            {
+                consumer.ReturnCredit();
+                continue;
+            }
+
+            if (consumer.Stopping)
+            {
+                // The consumer began stopping after its credit was reserved: the message goes back, unharmed.
+                _released.Enqueue(next);
+                consumer.ReturnCredit();
+                continue;
+            }
+
+            consumer.Start(next);
         }
     }
 
-    private bool Ordered(Delivery delivery) => _ordering == MessageOrdering.ByKey && delivery.Envelope.Key is not null && !delivery.HoldsKey;
-
-    private void TakeKeyTurn(Delivery delivery)
+    private QueueConsumer? ReserveCredit()
     {
-        if (Ordered(delivery))
+        var consumers = _consumers;
+        var count = consumers.Length;
+        if (count == 0)
         {
-            _takenKeys[delivery.Envelope.Key!] = new Queue<Delivery>();
-            delivery.HoldsKey = true;
+            return null;
         }
-    }
 
-    private QueueConsumer? NextWithCredit()
-    {
-        var count = _consumers.Count;
+        // A racy round-robin start is enough for fairness; correctness rests on the compare-and-swap.
+        var start = (int)((uint)Interlocked.Increment(ref _nextConsumer) % (uint)count);
         for (var i = 0; i < count; i++)
         {
-            var index = (_nextConsumer + i) % count;
-            var consumer = _consumers[index];
-            if (consumer.Active < consumer.MaxInFlight)
+            var consumer = consumers[(start + i) % count];
+            if (!consumer.Stopping && consumer.TryReserveCredit())
             {
-                _nextConsumer = (index + 1) % count;
                 return consumer;
             }
         }
@@ -257,16 +199,63 @@ internal sealed class QueueState(string name)
         return null;
     }
 
-    private static void StartAll(List<(QueueConsumer Consumer, Delivery Delivery)>? starts)
+    private Delivery? TakeNext()
     {
-        if (starts is null)
+        if (!_ordered)
         {
-            return;
+            return _released.TryDequeue(out var delivery) || _ready.TryDequeue(out delivery) ? delivery : null;
         }
 
-        foreach (var (consumer, delivery) in starts)
+        lock (_gate)
         {
-            consumer.Start(delivery);
+            while (_released.TryDequeue(out var delivery) || _ready.TryDequeue(out delivery))
+            {
+                if (delivery.HoldsKey || delivery.Envelope.Key is not { } key)
+                {
+                    return delivery;
+                }
+
+                if (_takenKeys.TryGetValue(key, out var parked))
+                {
+                    parked.Enqueue(delivery);
+                    continue;
+                }
+
+                _takenKeys[key] = new Queue<Delivery>();
+                delivery.HoldsKey = true;
+                return delivery;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Gives the key's turn to the next parked delivery: to the same worker, or back to the queue when the worker stops.</summary>
+    private Delivery? PassKeyTurn(Delivery done, bool workerStopping)
+    {
+        lock (_gate)
+        {
+            var key = done.Envelope.Key!;
+            if (!_takenKeys.TryGetValue(key, out var parked))
+            {
+                return null;
+            }
+
+            if (parked.Count == 0)
+            {
+                _takenKeys.Remove(key);
+                return null;
+            }
+
+            var successor = parked.Dequeue();
+            successor.HoldsKey = true;
+            if (!workerStopping)
+            {
+                return successor;
+            }
+
+            _released.Enqueue(successor);
+            return null;
         }
     }
 }
