@@ -167,6 +167,8 @@ public abstract class ShutdownScenarios<TFixture>(TFixture fixture) : Conformanc
         var topic = Fixture.UniqueName("disposed");
         var queue = Fixture.UniqueName("disposed");
         var stream = Fixture.UniqueName("disposed");
+        // Consuming creates the queue (and its dead-letter queue) on the broker: the fixture deletes them afterwards.
+        Fixture.Register(Destination.Queue(queue));
         var consumer = await transport.Queue.ConsumeAsync(queue, NewLog("consumer of the disposed transport").Handler, null, Ct);
         var message = Fixture.NewMessage();
         var ignore = NewLog("never").Handler;

@@ -1,0 +1,96 @@
+using System.Reflection;
+using System.Text;
+using RabbitMQ.Client;
+
+namespace Messaging.Adapters.RabbitMq.Configuration;
+
+/// <summary>
+/// The broker's address as it may be shown (password hidden), and the RabbitMQ.Client connection factory built from
+/// the options.
+/// </summary>
+internal static class RabbitMqEndpoint
+{
+    /// <summary>Shows a broker URI with its password replaced by <c>***</c>: safe for logs and exception messages.</summary>
+    /// <param name="uri">The URI, or <see langword="null"/>.</param>
+    /// <returns>The description.</returns>
+    public static string Describe(Uri? uri)
+    {
+        if (uri is null)
+        {
+            return "(not set)";
+        }
+
+        if (!uri.IsAbsoluteUri)
+        {
+            return "(not an absolute URI)";
+        }
+
+        var text = new StringBuilder().Append(uri.Scheme).Append("://");
+        var userInfo = uri.UserInfo;
+        if (userInfo.Length > 0)
+        {
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            text.Append(colon < 0 ? userInfo : userInfo[..colon]).Append(colon < 0 ? "@" : ":***@");
+        }
+
+        text.Append(uri.Host);
+        if (!uri.IsDefaultPort)
+        {
+            text.Append(':').Append(uri.Port);
+        }
+
+        return text.Append(uri.AbsolutePath).ToString();
+    }
+
+    /// <summary>The virtual host a URI names (<c>/</c> when its path is empty or <c>/</c>).</summary>
+    /// <param name="uri">The URI.</param>
+    /// <returns>The virtual host.</returns>
+    public static string VirtualHost(Uri uri) =>
+        uri.AbsolutePath is "" or "/" ? "/" : Uri.UnescapeDataString(uri.AbsolutePath[1..]);
+
+    /// <summary>Builds the connection factory: automatic connection recovery on, recovery of consumers on except the
+    /// ones the transport manages itself, no re-declaration of entities (they are durable and are declared again
+    /// on use, so a recovering connection never resurrects what someone deleted).</summary>
+    /// <param name="options">The validated options.</param>
+    /// <param name="isManagedConsumerTag">Whether a consumer tag belongs to a consumer the transport recovers itself.</param>
+    /// <returns>The factory.</returns>
+    public static ConnectionFactory CreateFactory(RabbitMqTransportOptions options, Func<string, bool> isManagedConsumerTag)
+    {
+        var uri = options.Uri ?? throw new InvalidOperationException("Messaging:RabbitMq:Uri is required.");
+        var factory = new ConnectionFactory
+        {
+            Uri = uri,
+            ClientProvidedName = options.ClientName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "Messaging.Adapters",
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            TopologyRecoveryFilter = new TopologyRecoveryFilter
+            {
+                ExchangeFilter = _ => false,
+                QueueFilter = _ => false,
+                BindingFilter = _ => false,
+                ConsumerFilter = consumer => !isManagedConsumerTag(consumer.ConsumerTag),
+            },
+            NetworkRecoveryInterval = options.RecoveryInterval,
+            RequestedHeartbeat = options.Heartbeat,
+        };
+
+        var tls = options.Tls;
+        if (tls.Enabled || string.Equals(uri.Scheme, "amqps", StringComparison.OrdinalIgnoreCase))
+        {
+            factory.Ssl = new SslOption
+            {
+                Enabled = true,
+                ServerName = tls.ServerName ?? uri.Host,
+                CertPath = tls.ClientCertificatePath ?? string.Empty,
+                CertPassphrase = tls.ClientCertificatePassphrase ?? string.Empty,
+            };
+            if (uri.IsDefaultPort && !string.Equals(uri.Scheme, "amqps", StringComparison.OrdinalIgnoreCase))
+            {
+                factory.Port = AmqpTcpEndpoint.DefaultAmqpSslPort;
+            }
+        }
+
+        options.ConfigureConnectionFactory?.Invoke(factory);
+        return factory;
+    }
+}

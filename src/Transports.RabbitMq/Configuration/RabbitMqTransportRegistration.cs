@@ -1,0 +1,116 @@
+using Messaging.Adapters;
+using Messaging.Adapters.RabbitMq;
+using Messaging.Adapters.RabbitMq.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+[assembly: MessagingTransport(typeof(RabbitMqTransportRegistration))]
+
+namespace Messaging.Adapters.RabbitMq.Configuration;
+
+/// <summary>
+/// Registers the RabbitMQ transport when <c>Messaging:Transport</c> is <c>RabbitMq</c>; found by
+/// <see cref="TransportCatalog"/> through the assembly attribute above.
+/// </summary>
+public sealed class RabbitMqTransportRegistration : ITransportRegistration
+{
+    /// <inheritdoc />
+    public string Name => TransportCatalog.RabbitMq;
+
+    /// <inheritdoc />
+    public void Register(IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<RabbitMqTransportOptions>().Bind(section);
+        AddTransport(services);
+    }
+
+    internal static void AddTransport(IServiceCollection services)
+    {
+        services.AddOptions<RabbitMqTransportOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqTransportOptions>, RabbitMqTransportOptionsValidator>());
+        services.ApplyMessagingRetryPolicy<RabbitMqTransportOptions>();
+        services.TryAddSingleton<ITransport>(sp => new RabbitMqTransport(
+            sp.GetRequiredService<IOptions<RabbitMqTransportOptions>>().Value,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()));
+    }
+}
+
+/// <summary>
+/// Validates <see cref="RabbitMqTransportOptions"/> at start-up with messages that name the configuration key.
+/// </summary>
+internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<RabbitMqTransportOptions>
+{
+    private const string Prefix = RabbitMqTransportOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, RabbitMqTransportOptions options) =>
+        FindProblems(options) is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+
+    /// <summary>Every invalid option, each message naming its full key; never showing the password.</summary>
+    public static List<string> FindProblems(RabbitMqTransportOptions options)
+    {
+        var problems = new List<string>();
+        var uri = options.Uri;
+        if (uri is null)
+        {
+            problems.Add($"{Prefix}Uri is required: the broker's address, for example amqp://user:password@host:5672/vhost (amqps:// for TLS).");
+        }
+        else if (!uri.IsAbsoluteUri || uri.Scheme is not ("amqp" or "amqps") || string.IsNullOrEmpty(uri.Host))
+        {
+            problems.Add($"{Prefix}Uri must be an absolute amqp:// or amqps:// URI with a host, was {RabbitMqEndpoint.Describe(uri)}.");
+        }
+
+        Range(options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.PublishTimeout));
+        Range(options.RecoveryInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), nameof(options.RecoveryInterval));
+        Range(options.Heartbeat, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.Heartbeat));
+        Range(options.CheckpointRetention, TimeSpan.FromHours(1), TimeSpan.FromDays(365), nameof(options.CheckpointRetention));
+        if (options.MaxMessageSize is < 1 or > RabbitMqTransportOptions.MaxMessageSizeLimit)
+        {
+            problems.Add($"{Prefix}MaxMessageSize must be 1..{RabbitMqTransportOptions.MaxMessageSizeLimit} (bytes: the broker's default max_message_size of 128 MiB less 64 KiB for properties), was {options.MaxMessageSize}.");
+        }
+
+        if (options.PublishChannels is < 1 or > 64)
+        {
+            problems.Add($"{Prefix}PublishChannels must be 1..64, was {options.PublishChannels}.");
+        }
+
+        if (options.StreamPrefetch is < 1 or > 10_000)
+        {
+            problems.Add($"{Prefix}StreamPrefetch must be 1..10000, was {options.StreamPrefetch}.");
+        }
+
+        if (!Enum.IsDefined(options.QueueType))
+        {
+            problems.Add($"{Prefix}QueueType must be one of {string.Join(", ", Enum.GetNames<RabbitMqQueueType>())}, was {options.QueueType}.");
+        }
+
+        if (options.Tls is null)
+        {
+            problems.Add($"{Prefix}Tls must not be null.");
+        }
+
+        if (options.DefaultRetry is null)
+        {
+            problems.Add($"{Prefix}DefaultRetry must not be null.");
+        }
+        else
+        {
+            problems.AddRange(options.DefaultRetry.FindProblems("Messaging:Retry:").Select(p => p.Message));
+        }
+
+        return problems;
+
+        void Range(TimeSpan value, TimeSpan min, TimeSpan max, string key)
+        {
+            if (value < min || value > max)
+            {
+                problems.Add($"{Prefix}{key} must be {min}..{max}, was {value}.");
+            }
+        }
+    }
+}

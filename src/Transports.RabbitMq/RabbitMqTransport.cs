@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using Messaging.Adapters.RabbitMq.Configuration;
+using Messaging.Adapters.RabbitMq.Connection;
+using Messaging.Adapters.RabbitMq.Consuming;
+using Messaging.Adapters.RabbitMq.Publishing;
+using Messaging.Adapters.RabbitMq.Streams;
+using Messaging.Adapters.RabbitMq.Topology;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+
+namespace Messaging.Adapters.RabbitMq;
+
+/// <summary>
+/// The RabbitMQ transport: the contract on RabbitMQ's own features (see <see cref="RabbitMqTransportOptions"/> for
+/// the mapping), over RabbitMQ.Client 7.
+/// </summary>
+/// <remarks>
+/// <para>Every publish, send and append completes only when the broker confirmed it (publisher confirms); messages
+/// are persistent. Consumers acknowledge only after the handler pipeline's outcome was carried out; prefetch is the
+/// consumer's <see cref="ConsumerOptions.MaxInFlight"/>.</para>
+/// <para>Two connections are opened on first use, one for publishing and one for consuming and topology, and are
+/// recovered automatically when lost: unconfirmed publishes are sent again (duplicates are possible, losses are
+/// not) and consumers resume (unacknowledged messages are redelivered).</para>
+/// <para>Thread safe; meant to live as long as the application.</para>
+/// </remarks>
+public sealed partial class RabbitMqTransport : ITransport
+{
+    private const string ManagedConsumerTagPrefix = "messaging.adapters-";
+
+    private readonly ConcurrentDictionary<IConsumer, byte> _consumers = new();
+    private readonly ConcurrentDictionary<(DestinationKind Kind, string Name), PublishTarget> _targets = new();
+    private readonly RabbitMqConnection _publishingConnection;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    /// <summary>Creates the transport; it connects on first use.</summary>
+    /// <param name="options">The options; <see cref="RabbitMqTransportOptions.Uri"/> defaults to the local broker.</param>
+    /// <param name="timeProvider">The clock for delays and dead-letter times; <see langword="null"/> for the system clock.</param>
+    /// <param name="loggerFactory">Where connection events, retries, dead letters and failures are logged; <see langword="null"/> for nowhere.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it as <c>Messaging:RabbitMq:&lt;Key&gt;</c>.</exception>
+    public RabbitMqTransport(RabbitMqTransportOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (RabbitMqTransportOptionsValidator.FindProblems(options) is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        Options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<RabbitMqTransport>();
+        ConsumerLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Consuming");
+        var uri = options.Uri!;
+        Endpoint = RabbitMqEndpoint.Describe(uri);
+        var virtualHost = RabbitMqEndpoint.VirtualHost(uri);
+        var factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag);
+        var connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
+        _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger);
+        ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger);
+        var cloudEventsSource = "/" + (options.ClientName ?? "messaging-adapters");
+        Publishing = new PublishChannelPool(_publishingConnection, options, cloudEventsSource, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Publishing"));
+        Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost);
+        Capabilities = new TransportCapabilities
+        {
+            Streams = true,
+            StreamStartAtTime = true,
+            OrderingByKey = true,
+            DelayedDelivery = true,
+            ServerSideFiltering = true,
+            Durable = true,
+            MaxMessageSize = options.MaxMessageSize,
+        };
+        Publisher = new RabbitMqPublisher(this);
+        Subscriber = new RabbitMqSubscriber(this);
+        Queue = new RabbitMqQueue(this);
+        Stream = new RabbitMqStream(this);
+        Topology = new RabbitMqTopology(this);
+    }
+
+    /// <inheritdoc />
+    /// <value>Always <c>RabbitMq</c>.</value>
+    public string Name => TransportCatalog.RabbitMq;
+
+    /// <summary>The broker's address with the password hidden, for logs and messages.</summary>
+    public string Endpoint { get; }
+
+    /// <inheritdoc />
+    public TransportCapabilities Capabilities { get; }
+
+    /// <inheritdoc />
+    public IPublisher Publisher { get; }
+
+    /// <inheritdoc />
+    public ISubscriber Subscriber { get; }
+
+    /// <inheritdoc />
+    public IQueue Queue { get; }
+
+    /// <inheritdoc />
+    public IStream Stream { get; }
+
+    /// <inheritdoc />
+    public ITopology Topology { get; }
+
+    internal RabbitMqTransportOptions Options { get; }
+
+    internal RabbitMqConnection ConsumingConnection { get; }
+
+    internal PublishChannelPool Publishing { get; }
+
+    internal TopologyProvisioner Provisioner { get; }
+
+    internal ILogger ConsumerLogger { get; }
+
+    /// <summary>Opens the transport's connections now instead of on first use, so that an unreachable broker is
+    /// reported at start-up.</summary>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    /// <returns>A task that completes when both connections are open.</returns>
+    /// <exception cref="TransportUnavailableException">The broker cannot be reached.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await _publishingConnection.GetAsync(cancellationToken).ConfigureAwait(false);
+        await ConsumingConnection.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The RabbitMQ.Client connection publishes go through: the escape hatch to the native client.</summary>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    /// <returns>The connection, opened if it was not.</returns>
+    /// <remarks>Do not close it. Channels opened on it are yours to close. It recovers automatically, but it does not
+    /// re-declare entities or re-register consumers you create on it.</remarks>
+    public async Task<IConnection> GetPublishingConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return await _publishingConnection.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The RabbitMQ.Client connection consumers and topology go through: the escape hatch to the native client.</summary>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    /// <returns>The connection, opened if it was not.</returns>
+    /// <remarks>See <see cref="GetPublishingConnectionAsync"/>.</remarks>
+    public async Task<IConnection> GetConsumingConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return await ConsumingConnection.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every consumer of this transport (handlers are cancelled and their messages released to the
+    /// broker), closes the connections, then refuses further work with <see cref="ObjectDisposedException"/>.</summary>
+    /// <returns>A task that completes when the consumers have stopped and the connections are closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await Task.WhenAll(_consumers.Keys.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await Publishing.DisposeAsync().ConfigureAwait(false);
+        await Provisioner.DisposeAsync().ConfigureAwait(false);
+        await _publishingConnection.DisposeAsync().ConfigureAwait(false);
+        await ConsumingConnection.DisposeAsync().ConfigureAwait(false);
+        LogDisposed(_logger, Endpoint);
+    }
+
+    /// <summary>A consumer tag for a consumer the transport recovers itself (the connection's own recovery skips it).</summary>
+    internal static string ManagedConsumerTag(string purpose) => ManagedConsumerTagPrefix + purpose + "-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Checks a whole batch before any of it is sent, so a bad message sends nothing.</summary>
+    internal static void ValidateBatch(TransportCapabilities capabilities, string destination, IReadOnlyList<Envelope> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw new ArgumentException($"The batch to '{destination}' has a null message at index {i}.", nameof(messages));
+            capabilities.EnsureFits(message, destination);
+        }
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>
+        new(handler, retry ?? Options.DefaultRetry, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+
+    internal void Track(IConsumer consumer)
+    {
+        _consumers[consumer] = 0;
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // Disposed while this consumer was starting: it must not outlive the transport.
+            _ = consumer.DisposeAsync().AsTask();
+            ThrowIfDisposed();
+        }
+    }
+
+    internal void Forget(IConsumer consumer) => _consumers.TryRemove(consumer, out _);
+
+    /// <summary>Publishes to a queue, topic or stream, declaring it first on first use when provisioning is on.</summary>
+    /// <param name="kind"><see cref="DestinationKind.Queue"/>, <see cref="DestinationKind.Topic"/> or <see cref="DestinationKind.Stream"/>.</param>
+    /// <param name="name">The destination's name (validated).</param>
+    /// <param name="messages">The messages (validated).</param>
+    /// <param name="batch">Whether this is a batch call (failures are <see cref="BatchPublishException"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the broker confirmed every message.</returns>
+    internal Task SendToAsync(DestinationKind kind, string name, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
+    {
+        var provision = Options.ProvisionOnFirstUse;
+        var target = _targets.GetOrAdd((kind, name), CreateTarget);
+        var declared = !provision ? Task.CompletedTask : kind switch
+        {
+            DestinationKind.Queue => Provisioner.EnsureQueueAsync(name, cancellationToken),
+            DestinationKind.Topic => Provisioner.EnsureTopicAsync(name, cancellationToken),
+            _ => Provisioner.EnsureStreamAsync(name, cancellationToken),
+        };
+
+        // Declared already (the usual case): no extra state machine on the way to the broker.
+        return declared.IsCompletedSuccessfully ? Send(target) : SendAfterAsync(declared, target);
+
+        Task Send(PublishTarget to) => batch ? Publishing.SendBatchAsync(to, messages, cancellationToken) : Publishing.SendAsync(to, messages[0], cancellationToken);
+
+        async Task SendAfterAsync(Task declaring, PublishTarget to)
+        {
+            await declaring.ConfigureAwait(false);
+            await Send(to).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Publishes a delayed retry into the retry queue of its delay, whose TTL dead-letters it back to <paramref name="queue"/>.</summary>
+    internal async Task PublishRetryAsync(string queue, Envelope message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await Provisioner.EnsureRetryQueueAsync(queue, delay, cancellationToken).ConfigureAwait(false);
+        var retryQueue = TopologyProvisioner.RetryQueue(queue, delay);
+        var target = new PublishTarget(string.Empty, retryQueue, Mandatory: true, retryQueue, "retry queue", ct => Provisioner.EnsureRetryQueueAsync(queue, delay, ct, force: true));
+        await Publishing.SendAsync(target, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a dead letter through the dead-letter exchange into <c>&lt;source&gt;.dead-letter</c>.</summary>
+    internal async Task PublishDeadLetterAsync(string source, Envelope message, CancellationToken cancellationToken)
+    {
+        await Provisioner.EnsureDeadLetterQueueAsync(source, cancellationToken).ConfigureAwait(false);
+        var target = new PublishTarget(TopologyProvisioner.DeadLetterExchange, source, Mandatory: true, source + DestinationNames.DeadLetterSuffix, "dead-letter queue", ct => Provisioner.EnsureDeadLetterQueueAsync(source, ct, force: true));
+        await Publishing.SendAsync(target, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private PublishTarget CreateTarget((DestinationKind Kind, string Name) destination)
+    {
+        var (kind, name) = destination;
+        var provision = Options.ProvisionOnFirstUse;
+        return kind switch
+        {
+            // Mandatory: a queue or stream that does not exist is an error, not silence.
+            DestinationKind.Queue => new PublishTarget(string.Empty, name, Mandatory: true, name, "queue", provision ? ct => Provisioner.EnsureQueueAsync(name, ct, force: true) : null),
+            DestinationKind.Stream => new PublishTarget(string.Empty, name, Mandatory: true, name, "stream", provision ? ct => Provisioner.EnsureStreamAsync(name, ct, force: true) : null, StampAppendTime: true),
+
+            // Not mandatory: a topic without subscriptions takes the message and routes it nowhere, as the contract says.
+            _ => new PublishTarget(name, string.Empty, Mandatory: false, name, "topic", provision ? ct => Provisioner.EnsureTopicAsync(name, ct, force: true) : null),
+        };
+    }
+
+    private static bool IsManagedConsumerTag(string consumerTag) => consumerTag.StartsWith(ManagedConsumerTagPrefix, StringComparison.Ordinal);
+
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "RabbitMQ transport for {Endpoint} disposed")]
+    private static partial void LogDisposed(ILogger logger, string endpoint);
+}
