@@ -2,12 +2,13 @@
 //   dotnet run --project samples/OrderWorkflow
 // It exits 0 when everything it expected happened, 1 when something did not, 2 on a configuration error.
 //
-// Adapters referenced by this project: InMemory. The transport comes from configuration only
+// Adapters referenced by this project: InMemory and RabbitMq. The transport comes from configuration only
 // (Messaging:Transport in appsettings.json, or Messaging__Transport=RabbitMq in the environment), so referencing
 // another adapter in OrderWorkflow.csproj is all it takes to run this same program on that broker.
 using Messaging.Adapters;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OrderWorkflow;
 using OrderWorkflow.Services;
 using OrderWorkflow.Steps;
@@ -64,7 +65,17 @@ builder.Services
 var host = builder.Build();
 try
 {
-    await host.StartAsync().ConfigureAwait(false);
+    try
+    {
+        await host.StartAsync().ConfigureAwait(false);
+    }
+    catch (OptionsValidationException ex)
+    {
+        // An invalid option (Messaging:Retry:MaxAttempts = 0, a bad Messaging:RabbitMq:Uri, ...) names its key here.
+        await Console.Error.WriteLineAsync(string.Join(Environment.NewLine, ex.Failures)).ConfigureAwait(false);
+        return 2;
+    }
+
     var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
     var passed = await host.Services.GetRequiredService<WorkflowRun>().RunAsync(stopping).ConfigureAwait(false);
     await host.StopAsync().ConfigureAwait(false);
@@ -83,7 +94,7 @@ try
 }
 finally
 {
-    // The transport only implements IAsyncDisposable, so the host must be disposed asynchronously.
+    // Disposed asynchronously, so the transport's consumers finish before the process ends.
     if (host is IAsyncDisposable asyncHost)
     {
         await asyncHost.DisposeAsync().ConfigureAwait(false);
