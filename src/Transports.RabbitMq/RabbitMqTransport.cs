@@ -170,17 +170,6 @@ public sealed partial class RabbitMqTransport : ITransport
     /// <summary>A consumer tag for a consumer the transport recovers itself (the connection's own recovery skips it).</summary>
     internal static string ManagedConsumerTag(string purpose) => ManagedConsumerTagPrefix + purpose + "-" + Guid.NewGuid().ToString("N");
 
-    /// <summary>Checks a whole batch before any of it is sent, so a bad message sends nothing.</summary>
-    internal static void ValidateBatch(TransportCapabilities capabilities, string destination, IReadOnlyList<Envelope> messages)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var message = messages[i] ?? throw new ArgumentException($"The batch to '{destination}' has a null message at index {i}.", nameof(messages));
-            capabilities.EnsureFits(message, destination);
-        }
-    }
-
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>

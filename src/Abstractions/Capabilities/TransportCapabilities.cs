@@ -48,4 +48,21 @@ public sealed record TransportCapabilities
             throw new MessageTooLargeException(MaxMessageSize, message.Body.Length, destination, message.Id);
         }
     }
+
+    /// <summary>Checks a whole batch before any of it is sent, so that a bad message sends nothing (the batch
+    /// obligation of <see cref="IPublisher.PublishBatchAsync"/>, <see cref="IQueue.SendBatchAsync"/> and
+    /// <see cref="IStream.AppendBatchAsync"/>).</summary>
+    /// <param name="messages">The batch about to be sent.</param>
+    /// <param name="destination">Where it was going, for the error message.</param>
+    /// <exception cref="ArgumentException">A message of the batch is null; the message names its index.</exception>
+    /// <exception cref="MessageTooLargeException">A body is too large.</exception>
+    public void EnsureBatchFits(IReadOnlyList<Envelope> messages, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw new ArgumentException($"The batch to '{destination}' has a null message at index {i}.", nameof(messages));
+            EnsureFits(message, destination);
+        }
+    }
 }

@@ -28,7 +28,7 @@ internal sealed class InMemoryPublisher(InMemoryTransport transport) : IPublishe
     {
         transport.ThrowIfDisposed();
         DestinationNames.Validate(topic, "topic", nameof(topic));
-        InMemoryQueue.ValidateBatch(transport, topic, messages);
+        transport.Capabilities.EnsureBatchFits(messages, topic);
         foreach (var binding in transport.Broker.GetOrAddTopic(topic).Bindings)
         {
             var deliveries = new List<Delivery>(messages.Count);

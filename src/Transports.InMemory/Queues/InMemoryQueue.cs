@@ -21,7 +21,7 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
     {
         transport.ThrowIfDisposed();
         DestinationNames.Validate(queue, "queue", nameof(queue));
-        ValidateBatch(transport, queue, messages);
+        transport.Capabilities.EnsureBatchFits(messages, queue);
         var deliveries = new Delivery[messages.Count];
         for (var i = 0; i < deliveries.Length; i++)
         {
@@ -51,16 +51,5 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
         transport.Track(consumer);
         queue.AddConsumer(consumer);
         return consumer;
-    }
-
-    /// <summary>Checks a whole batch before any of it is sent, so a bad message sends nothing.</summary>
-    internal static void ValidateBatch(InMemoryTransport transport, string destination, IReadOnlyList<Envelope> messages)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var message = messages[i] ?? throw new ArgumentException($"The batch to '{destination}' has a null message at index {i}.", nameof(messages));
-            transport.Capabilities.EnsureFits(message, destination);
-        }
     }
 }

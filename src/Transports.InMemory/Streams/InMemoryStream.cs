@@ -17,7 +17,7 @@ internal sealed class InMemoryStream(InMemoryTransport transport) : IStream
     {
         transport.ThrowIfDisposed();
         DestinationNames.Validate(stream, "stream", nameof(stream));
-        InMemoryQueue.ValidateBatch(transport, stream, messages);
+        transport.Capabilities.EnsureBatchFits(messages, stream);
         transport.Broker.GetOrAddStream(stream).Append(messages);
         return ValueTask.CompletedTask;
     }

@@ -21,7 +21,7 @@ internal sealed class RabbitMqQueue(RabbitMqTransport transport) : IQueue
     {
         transport.ThrowIfDisposed();
         TopologyProvisioner.ValidateName(queue, "queue", nameof(queue));
-        RabbitMqTransport.ValidateBatch(transport.Capabilities, queue, messages);
+        transport.Capabilities.EnsureBatchFits(messages, queue);
         return new(transport.SendToAsync(DestinationKind.Queue, queue, messages, batch: true, cancellationToken));
     }
 

@@ -21,7 +21,7 @@ internal sealed class RabbitMqPublisher(RabbitMqTransport transport) : IPublishe
     {
         transport.ThrowIfDisposed();
         TopologyProvisioner.ValidateName(topic, "topic", nameof(topic));
-        RabbitMqTransport.ValidateBatch(transport.Capabilities, topic, messages);
+        transport.Capabilities.EnsureBatchFits(messages, topic);
         return new(transport.SendToAsync(DestinationKind.Topic, topic, messages, batch: true, cancellationToken));
     }
 }

@@ -20,7 +20,7 @@ internal sealed class RabbitMqStream(RabbitMqTransport transport) : IStream
     {
         transport.ThrowIfDisposed();
         TopologyProvisioner.ValidateName(stream, "stream", nameof(stream));
-        RabbitMqTransport.ValidateBatch(transport.Capabilities, stream, messages);
+        transport.Capabilities.EnsureBatchFits(messages, stream);
         return new(transport.SendToAsync(DestinationKind.Stream, stream, messages, batch: true, cancellationToken));
     }
 

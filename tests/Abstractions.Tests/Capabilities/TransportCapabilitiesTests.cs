@@ -65,4 +65,20 @@ public sealed class TransportCapabilitiesTests
             Assert.Contains("TransportCapabilities.Streams", ex.Message, StringComparison.Ordinal);
         });
     }
+
+    [Fact]
+    public void A_batch_is_rejected_whole_naming_the_oversized_message_or_the_index_of_a_null_one()
+    {
+        var capabilities = new TransportCapabilities { MaxMessageSize = 4 };
+        var fits = new Envelope("t", new byte[4]);
+        var tooLarge = new Envelope("t", new byte[5]);
+
+        capabilities.EnsureBatchFits([fits, fits], "orders");
+        var oversized = Assert.Throws<MessageTooLargeException>(() => capabilities.EnsureBatchFits([fits, tooLarge], "orders"));
+        Assert.Equal(tooLarge.Id, oversized.MessageId);
+        Assert.Equal("orders", oversized.Destination);
+        var nullMessage = Assert.Throws<ArgumentException>(() => capabilities.EnsureBatchFits([fits, null!], "orders"));
+        Assert.Contains("index 1", nullMessage.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => capabilities.EnsureBatchFits(null!, "orders"));
+    }
 }
