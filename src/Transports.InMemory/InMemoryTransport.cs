@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Messaging.Adapters.InMemory.Queues;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,7 +16,6 @@ namespace Messaging.Adapters.InMemory;
 /// </remarks>
 public sealed class InMemoryTransport : ITransport, IDisposable
 {
-    private readonly ConcurrentDictionary<IConsumer, byte> _consumers = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -109,7 +108,7 @@ public sealed class InMemoryTransport : ITransport, IDisposable
         }
 
         await _disposing.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_consumers.Keys.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await Consumers.DisposeAllAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops every consumer without waiting for their handlers: handlers are cancelled at once and their
@@ -123,30 +122,20 @@ public sealed class InMemoryTransport : ITransport, IDisposable
         }
 
         _disposing.Cancel();
-        foreach (var consumer in _consumers.Keys)
-        {
-            // Cancelling happens synchronously inside DisposeAsync; only the wait for the handlers is left behind.
-            _ = consumer.DisposeAsync().AsTask();
-        }
+
+        // Cancelling happens synchronously inside each consumer's DisposeAsync; only the wait for the handlers is left behind.
+        _ = Consumers.DisposeAllAsync();
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>
-        new(handler, retry ?? _defaultRetry, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+    internal ConsumerSet Consumers { get; } = new();
 
-    internal void Track(IConsumer consumer)
-    {
-        _consumers[consumer] = 0;
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            // Disposed while this consumer was starting: it must not outlive the transport.
-            _ = consumer.DisposeAsync().AsTask();
-            ThrowIfDisposed();
-        }
-    }
+    internal TimeProvider Time => _time;
 
-    internal void Forget(IConsumer consumer) => _consumers.TryRemove(consumer, out _);
+    internal ConsumerEngine<TDelivery> CreateConsumer<TDelivery>(IDeliveryReceiver<TDelivery> receiver, MessageHandler handler, RetryPolicy? retry, ConsumerEngineSettings settings)
+        where TDelivery : InboundDelivery =>
+        new(receiver, handler, retry ?? _defaultRetry, settings, _time, _loggerFactory);
 
     /// <summary>The broker holds a message for a delayed retry and puts it back at the end of its queue when due.</summary>
     internal void ScheduleRetry(QueueState queue, Envelope message, TimeSpan delay) => _ = RetryLaterAsync(queue, message, delay);

@@ -5,6 +5,7 @@ using Messaging.Adapters.RabbitMq.Consuming;
 using Messaging.Adapters.RabbitMq.Publishing;
 using Messaging.Adapters.RabbitMq.Streams;
 using Messaging.Adapters.RabbitMq.Topology;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
@@ -28,7 +29,6 @@ public sealed partial class RabbitMqTransport : ITransport
 {
     private const string ManagedConsumerTagPrefix = "messaging.adapters-";
 
-    private readonly ConcurrentDictionary<IConsumer, byte> _consumers = new();
     private readonly ConcurrentDictionary<(DestinationKind Kind, string Name), PublishTarget> _targets = new();
     private readonly RabbitMqConnection _publishingConnection;
     private readonly TimeProvider _time;
@@ -159,7 +159,7 @@ public sealed partial class RabbitMqTransport : ITransport
             return;
         }
 
-        await Task.WhenAll(_consumers.Keys.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await Consumers.DisposeAllAsync().ConfigureAwait(false);
         await Publishing.DisposeAsync().ConfigureAwait(false);
         await Provisioner.DisposeAsync().ConfigureAwait(false);
         await _publishingConnection.DisposeAsync().ConfigureAwait(false);
@@ -172,21 +172,13 @@ public sealed partial class RabbitMqTransport : ITransport
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>
-        new(handler, retry ?? Options.DefaultRetry, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+    internal ConsumerSet Consumers { get; } = new();
 
-    internal void Track(IConsumer consumer)
-    {
-        _consumers[consumer] = 0;
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            // Disposed while this consumer was starting: it must not outlive the transport.
-            _ = consumer.DisposeAsync().AsTask();
-            ThrowIfDisposed();
-        }
-    }
+    internal TimeProvider Time => _time;
 
-    internal void Forget(IConsumer consumer) => _consumers.TryRemove(consumer, out _);
+    internal ConsumerEngine<TDelivery> CreateConsumer<TDelivery>(IDeliveryReceiver<TDelivery> receiver, MessageHandler handler, RetryPolicy? retry, ConsumerEngineSettings settings)
+        where TDelivery : InboundDelivery =>
+        new(receiver, handler, retry ?? Options.DefaultRetry, settings, _time, _loggerFactory);
 
     /// <summary>Publishes to a queue, topic or stream, declaring it first on first use when provisioning is on.</summary>
     /// <param name="kind"><see cref="DestinationKind.Queue"/>, <see cref="DestinationKind.Topic"/> or <see cref="DestinationKind.Stream"/>.</param>

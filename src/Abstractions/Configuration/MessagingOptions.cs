@@ -20,6 +20,31 @@ public sealed class MessagingOptions
     /// what is still running then is cancelled and left for redelivery.</summary>
     /// <value>The default value is 30 seconds. Valid values are 0 to 1 hour.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What a hosted consumer that stopped on its own because of an error (<see cref="IConsumer.Completion"/>
+    /// faulted: its queue was deleted, its reader failed) does to the application (<c>Messaging:ConsumerFailure</c>).</summary>
+    /// <value>The default value is <see cref="ConsumerFailureAction.StopHost"/>: a service whose consumer died should not
+    /// look healthy.</value>
+    public ConsumerFailureAction ConsumerFailure { get; set; } = ConsumerFailureAction.StopHost;
+
+    /// <summary>How long a hosted consumer that died waits before it is started again, with
+    /// <see cref="ConsumerFailureAction.Restart"/> (<c>Messaging:ConsumerRestartDelay</c>).</summary>
+    /// <value>The default value is 5 seconds. Valid values are 0 to 1 hour.</value>
+    public TimeSpan ConsumerRestartDelay { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// What a hosted consumer that stopped because of an error does to the application.
+/// </summary>
+public enum ConsumerFailureAction
+{
+    /// <summary>Log the error and stop the application (<c>IHostApplicationLifetime.StopApplication</c>), so an
+    /// orchestrator restarts it and its health shows the failure.</summary>
+    StopHost = 0,
+
+    /// <summary>Log the error and start the consumer again after <see cref="MessagingOptions.ConsumerRestartDelay"/>,
+    /// until the application stops.</summary>
+    Restart = 1,
 }
 
 /// <summary>

@@ -15,6 +15,16 @@ internal sealed class MessagingOptionsValidator : IValidateOptions<MessagingOpti
             failures.Add($"Messaging:ShutdownTimeout must be 00:00:00..01:00:00, was {options.ShutdownTimeout}.");
         }
 
+        if (options.ConsumerRestartDelay < TimeSpan.Zero || options.ConsumerRestartDelay > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Messaging:ConsumerRestartDelay must be 00:00:00..01:00:00, was {options.ConsumerRestartDelay}.");
+        }
+
+        if (!Enum.IsDefined(options.ConsumerFailure))
+        {
+            failures.Add($"Messaging:ConsumerFailure must be one of {string.Join(", ", Enum.GetNames<ConsumerFailureAction>())}, was {options.ConsumerFailure}.");
+        }
+
         var retry = options.Retry;
         if (retry is null)
         {

@@ -19,4 +19,11 @@ public interface IConsumer : IAsyncDisposable
     /// messages released for redelivery; the call then completes once they have returned.</param>
     /// <returns>A task that completes when no handler of this consumer is running.</returns>
     Task StopAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when the consumer has stopped and released everything it held: after
+    /// <see cref="StopAsync"/> or <see cref="IAsyncDisposable.DisposeAsync"/>, or on its own when it could not go on
+    /// (its queue was deleted, its reader failed), in which case the task is faulted with the reason.</summary>
+    /// <remarks>Hosted consumers watch it: a consumer that died is logged and, by
+    /// <see cref="MessagingOptions.ConsumerFailure"/>, stops the host or is restarted.</remarks>
+    Task Completion { get; }
 }

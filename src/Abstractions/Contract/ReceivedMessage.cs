@@ -34,16 +34,24 @@ public sealed class ReceivedMessage
     /// <summary>Whether the broker delivered this message before without an acknowledgement (a consumer stopped or crashed).</summary>
     public bool Redelivered { get; }
 
+    /// <summary>How many times the broker has delivered this message, this delivery included, where the broker counts
+    /// deliveries (RabbitMQ quorum queues' <c>x-delivery-count</c> + 1, SQS's <c>ApproximateReceiveCount</c>); a
+    /// delivery after a consumer crash or a release shows more than 1. <see langword="null"/> where the broker does
+    /// not count.</summary>
+    public int? DeliveryCount { get; init; }
+
     /// <summary>The topic, when the message came through a subscription.</summary>
     public string? Topic { get; init; }
 
     /// <summary>The subscription name, when the message came through a subscription.</summary>
     public string? Subscription { get; init; }
 
-    /// <summary>The partition of a stream message; 0 on transports whose streams have one partition.</summary>
+    /// <summary>The partition of a message read from a partitioned log (a stream, or a Kafka topic); 0 on transports
+    /// whose streams have one partition; <see langword="null"/> elsewhere.</summary>
     public int? StreamPartition { get; init; }
 
-    /// <summary>The offset of a stream message inside its partition; <see cref="StreamPosition.AtOffset"/> starts reading here.</summary>
+    /// <summary>The offset of a message inside its partition, where it has one; <see cref="StreamPosition.AtOffset"/>
+    /// starts reading a stream here.</summary>
     public long? StreamOffset { get; init; }
 
     /// <summary>Returns this delivery as a later attempt; the retry pipeline uses it for immediate retries.</summary>
@@ -53,6 +61,7 @@ public sealed class ReceivedMessage
     {
         Topic = Topic,
         Subscription = Subscription,
+        DeliveryCount = DeliveryCount,
         StreamPartition = StreamPartition,
         StreamOffset = StreamOffset,
     };

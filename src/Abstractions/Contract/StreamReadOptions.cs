@@ -18,6 +18,11 @@ public sealed record StreamReadOptions
     /// <remarks>After a crash, up to this many messages are read again (at-least-once).</remarks>
     public int CheckpointEvery { get; init; } = 1;
 
+    /// <summary>The longest time between checkpoints while messages are handled, whatever their count; a checkpoint
+    /// is written when <see cref="CheckpointEvery"/> messages or this much time have gone by, whichever comes first.</summary>
+    /// <value>The default value is <see langword="null"/>: by count only. Valid values are 1 ms to 1 day.</value>
+    public TimeSpan? CheckpointInterval { get; init; }
+
     /// <summary>The retry policy for handler failures.</summary>
     /// <value>The default value is <see langword="null"/>: the transport's default policy.</value>
     public RetryPolicy? Retry { get; init; }
@@ -29,6 +34,11 @@ public sealed record StreamReadOptions
         if (CheckpointEvery is < 1 or > 1_000_000)
         {
             throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, $"{nameof(StreamReadOptions)}.{nameof(CheckpointEvery)} must be 1..1000000, was {CheckpointEvery}.");
+        }
+
+        if (CheckpointInterval is { } interval && (interval < TimeSpan.FromMilliseconds(1) || interval > TimeSpan.FromDays(1)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), interval, $"{nameof(StreamReadOptions)}.{nameof(CheckpointInterval)} must be 00:00:00.001..1.00:00:00, was {interval}.");
         }
 
         StartPosition.Validate();

@@ -10,18 +10,24 @@ namespace Messaging.Adapters.Hosting;
 /// for the lifetime of the host.
 /// </summary>
 /// <remarks>
-/// On stop it stops every consumer at once: they take no new messages, the handlers in flight get up to
+/// <para>On stop it stops every consumer at once: they take no new messages, the handlers in flight get up to
 /// <see cref="MessagingOptions.ShutdownTimeout"/> to finish, and whatever is still running after that (or when the
-/// host's own shutdown token fires first) is cancelled and left for redelivery, never acknowledged.
+/// host's own shutdown token fires first) is cancelled and left for redelivery, never acknowledged.</para>
+/// <para>A consumer that stops on its own because of an error (<see cref="IConsumer.Completion"/> faulted) is logged,
+/// then stops the application or is started again, as <see cref="MessagingOptions.ConsumerFailure"/> says.</para>
 /// </remarks>
 internal sealed partial class MessagingHostedService(
     IServiceProvider services,
     ITransport transport,
     IEnumerable<ConsumerRegistration> registrations,
     IOptions<MessagingOptions> options,
-    ILogger<MessagingHostedService>? logger = null) : IHostedService
+    ILogger<MessagingHostedService>? logger = null,
+    IHostApplicationLifetime? lifetime = null) : IHostedService, IDisposable
 {
-    private readonly List<(ConsumerRegistration Registration, IConsumer Consumer)> _running = [];
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ConsumerRegistration, IConsumer> _running = [];
+    private readonly List<Task> _watchers = [];
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -29,22 +35,101 @@ internal sealed partial class MessagingHostedService(
         foreach (var registration in registrations)
         {
             var consumer = await registration.Start(services, transport, cancellationToken).ConfigureAwait(false);
-            _running.Add((registration, consumer));
+            Watch(registration, consumer);
             LogStarted(_logger, registration.Description, transport.Name);
         }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.ShutdownTimeout);
-        await Task.WhenAll(_running.Select(async r =>
+        KeyValuePair<ConsumerRegistration, IConsumer>[] running;
+        lock (_gate)
         {
-            await r.Consumer.StopAsync(deadline.Token).ConfigureAwait(false);
-            await r.Consumer.DisposeAsync().ConfigureAwait(false);
-            LogStopped(_logger, r.Registration.Description);
+            running = [.. _running];
+            _running.Clear();
+        }
+
+        await Task.WhenAll(running.Select(async r =>
+        {
+            await r.Value.StopAsync(deadline.Token).ConfigureAwait(false);
+            await r.Value.DisposeAsync().ConfigureAwait(false);
+            LogStopped(_logger, r.Key.Description);
         })).ConfigureAwait(false);
-        _running.Clear();
+        Task[] watchers;
+        lock (_gate)
+        {
+            watchers = [.. _watchers];
+        }
+
+        await Task.WhenAll(watchers).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private void Watch(ConsumerRegistration registration, IConsumer consumer)
+    {
+        lock (_gate)
+        {
+            _running[registration] = consumer;
+            _watchers.Add(WatchAsync(registration, consumer));
+        }
+    }
+
+    /// <summary>Waits for a consumer's end; one that failed while the host runs is reported and handled by policy.</summary>
+    private async Task WatchAsync(ConsumerRegistration registration, IConsumer consumer)
+    {
+        try
+        {
+            await consumer.Completion.ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            LogConsumerDied(_logger, registration.Description, options.Value.ConsumerFailure, ex);
+        }
+        catch (Exception)
+        {
+            // Failed while the host stops: StopAsync handles it.
+            return;
+        }
+
+        if (options.Value.ConsumerFailure == ConsumerFailureAction.StopHost)
+        {
+            lifetime?.StopApplication();
+            return;
+        }
+
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.ConsumerRestartDelay, _stopping.Token).ConfigureAwait(false);
+                var restarted = await registration.Start(services, transport, _stopping.Token).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (_stopping.IsCancellationRequested)
+                    {
+                        _ = restarted.DisposeAsync().AsTask();
+                        return;
+                    }
+                }
+
+                Watch(registration, restarted);
+                LogRestarted(_logger, registration.Description);
+                return;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRestartFailed(_logger, registration.Description, options.Value.ConsumerRestartDelay.TotalSeconds, ex);
+            }
+        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Consuming {Consumer} on {Transport}")]
@@ -52,4 +137,13 @@ internal sealed partial class MessagingHostedService(
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Stopped consuming {Consumer}")]
     private static partial void LogStopped(ILogger logger, string consumer);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "The consumer of {Consumer} stopped because of an error; Messaging:ConsumerFailure is {Action}")]
+    private static partial void LogConsumerDied(ILogger logger, string consumer, ConsumerFailureAction action, Exception exception);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Consuming {Consumer} again after it failed")]
+    private static partial void LogRestarted(ILogger logger, string consumer);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Could not start {Consumer} again; trying again in {Seconds} s")]
+    private static partial void LogRestartFailed(ILogger logger, string consumer, double seconds, Exception exception);
 }

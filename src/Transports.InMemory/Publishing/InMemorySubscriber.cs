@@ -14,6 +14,6 @@ internal sealed class InMemorySubscriber(InMemoryTransport transport) : ISubscri
         options ??= new SubscriptionOptions();
         options.Validate();
         var queue = InMemoryTopology.EnsureSubscription(transport.Broker, topic, subscription, options.Filter);
-        return Task.FromResult(InMemoryQueue.StartConsumer(transport, queue, handler, options, topic, subscription));
+        return InMemoryQueue.StartConsumerAsync(transport, queue, handler, options, topic, subscription);
     }
 }

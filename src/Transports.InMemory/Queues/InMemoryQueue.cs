@@ -1,4 +1,5 @@
 using Messaging.Adapters.InMemory.Queues;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.InMemory;
 
@@ -39,17 +40,29 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new ConsumerOptions();
         options.Validate();
-        return Task.FromResult(StartConsumer(transport, transport.Broker.GetOrAddQueue(queue), handler, options, topic: null, subscription: null));
+        return StartConsumerAsync(transport, transport.Broker.GetOrAddQueue(queue), handler, options, topic: null, subscription: null);
     }
 
-    internal static IConsumer StartConsumer(InMemoryTransport transport, QueueState queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription)
+    internal static async Task<IConsumer> StartConsumerAsync(InMemoryTransport transport, QueueState queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription)
     {
-        // Ordering by key must not let a delayed retry step aside for the next message of its key, so the wait
-        // happens in the worker, holding the key's turn.
-        var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: options.Ordering == MessageOrdering.ByKey);
-        var consumer = new QueueConsumer(queue, transport, pipeline, options, topic, subscription);
-        transport.Track(consumer);
-        queue.AddConsumer(consumer);
+        var receiver = new QueueReceiver(queue, transport, options.Ordering, topic, subscription);
+        var consumer = transport.CreateConsumer(receiver, handler, options.Retry, new ConsumerEngineSettings
+        {
+            Source = queue.Name,
+            Transport = transport.Name,
+            Capabilities = transport.Capabilities,
+            MaxInFlight = options.MaxInFlight,
+            Ordering = options.Ordering,
+
+            // The queue itself hands out one message of a key at a time (it parks the others), so the engine needs
+            // no lanes; a delayed retry still waits in process, holding its key's turn.
+            Lanes = DeliveryLanes.None,
+            Topic = topic,
+            Subscription = subscription,
+        });
+
+        await consumer.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        transport.Consumers.Add(consumer, transport);
         return consumer;
     }
 }

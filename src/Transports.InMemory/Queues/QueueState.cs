@@ -23,7 +23,7 @@ internal sealed class QueueState(string name)
     private readonly ConcurrentQueue<Delivery> _ready = new();
     private readonly ConcurrentQueue<Delivery> _released = new();
     private readonly Dictionary<string, Queue<Delivery>> _takenKeys = new(StringComparer.Ordinal);
-    private QueueConsumer[] _consumers = [];
+    private QueueReceiver[] _consumers = [];
     private volatile bool _ordered;
     private volatile bool _deleted;
     private int _nextConsumer;
@@ -64,7 +64,7 @@ internal sealed class QueueState(string name)
         Dispatch();
     }
 
-    public void AddConsumer(QueueConsumer consumer)
+    public void AddConsumer(QueueReceiver consumer)
     {
         lock (_gate)
         {
@@ -83,7 +83,7 @@ internal sealed class QueueState(string name)
     }
 
     /// <summary>Stops giving the consumer new messages; returns false when it was stopping already.</summary>
-    public bool RemoveConsumer(QueueConsumer consumer)
+    public bool RemoveConsumer(QueueReceiver consumer)
     {
         lock (_gate)
         {
@@ -98,19 +98,14 @@ internal sealed class QueueState(string name)
         }
     }
 
-    /// <summary>Settles a delivery a worker of <paramref name="worker"/> finished, and hands the worker its next one.</summary>
-    /// <param name="worker">The consumer whose worker ran the delivery.</param>
+    /// <summary>Settles a delivery a consumer finished: acknowledged, it leaves the queue and passes its key's turn
+    /// on; released, it goes back to the front of the queue (keeping its key's turn, so the parked ones stay behind it).</summary>
     /// <param name="done">The delivery.</param>
     /// <param name="released">Whether it was released for redelivery instead of acknowledged.</param>
-    /// <returns>The next delivery for the same worker, or null when the worker ends (its credit is then given back).</returns>
-    public Delivery? Complete(QueueConsumer worker, Delivery done, bool released)
+    public void Settle(Delivery done, bool released)
     {
-        Delivery? next = null;
         if (released)
         {
-            // Served before anything else; under ordering it keeps its key's turn, so the parked ones stay behind it.
-            done.Redelivered = true;
-            done.Worker = null;
             if (!_deleted)
             {
                 _released.Enqueue(done);
@@ -118,21 +113,8 @@ internal sealed class QueueState(string name)
         }
         else if (done.HoldsKey)
         {
-            next = PassKeyTurn(done, worker.Stopping);
+            PassKeyTurn(done);
         }
-
-        if (next is null && !worker.Stopping)
-        {
-            next = TakeNext();
-        }
-
-        if (next is null)
-        {
-            worker.ReturnCredit();
-            Dispatch();
-        }
-
-        return next;
     }
 
     public void MarkDeleted()
@@ -147,7 +129,7 @@ internal sealed class QueueState(string name)
     }
 
     /// <summary>Starts workers while messages wait and some consumer has credit.</summary>
-    private void Dispatch()
+    public void Dispatch()
     {
         while (!_deleted && (!_released.IsEmpty || !_ready.IsEmpty))
         {
@@ -176,7 +158,7 @@ internal sealed class QueueState(string name)
         }
     }
 
-    private QueueConsumer? ReserveCredit()
+    private QueueReceiver? ReserveCredit()
     {
         var consumers = _consumers;
         var count = consumers.Length;
@@ -199,7 +181,9 @@ internal sealed class QueueState(string name)
         return null;
     }
 
-    private Delivery? TakeNext()
+    /// <summary>Takes the next message to run: released ones first; under ordering, only one whose key is free
+    /// (the others are parked behind their key's holder).</summary>
+    public Delivery? TakeNext()
     {
         if (!_ordered)
         {
@@ -230,32 +214,26 @@ internal sealed class QueueState(string name)
         }
     }
 
-    /// <summary>Gives the key's turn to the next parked delivery: to the same worker, or back to the queue when the worker stops.</summary>
-    private Delivery? PassKeyTurn(Delivery done, bool workerStopping)
+    /// <summary>Gives the key's turn to the next parked delivery, which goes to the front of the queue.</summary>
+    private void PassKeyTurn(Delivery done)
     {
         lock (_gate)
         {
             var key = done.Envelope.Key!;
             if (!_takenKeys.TryGetValue(key, out var parked))
             {
-                return null;
+                return;
             }
 
             if (parked.Count == 0)
             {
                 _takenKeys.Remove(key);
-                return null;
+                return;
             }
 
             var successor = parked.Dequeue();
             successor.HoldsKey = true;
-            if (!workerStopping)
-            {
-                return successor;
-            }
-
             _released.Enqueue(successor);
-            return null;
         }
     }
 }

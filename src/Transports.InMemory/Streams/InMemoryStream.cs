@@ -1,3 +1,4 @@
+using Messaging.Adapters.Transport;
 using Messaging.Adapters.InMemory.Streams;
 
 namespace Messaging.Adapters.InMemory;
@@ -22,7 +23,7 @@ internal sealed class InMemoryStream(InMemoryTransport transport) : IStream
         return ValueTask.CompletedTask;
     }
 
-    public Task<IConsumer> ReadAsync(string stream, string readerGroup, MessageHandler handler, StreamReadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<IConsumer> ReadAsync(string stream, string readerGroup, MessageHandler handler, StreamReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         transport.ThrowIfDisposed();
         DestinationNames.Validate(stream, "stream", nameof(stream));
@@ -31,11 +32,20 @@ internal sealed class InMemoryStream(InMemoryTransport transport) : IStream
         options ??= new StreamReadOptions();
         options.Validate();
 
-        // A stream reader handles one message at a time in log order, so a delayed retry waits in place.
-        var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: true);
-        var reader = new StreamGroupReader(transport.Broker.GetOrAddStream(stream), readerGroup, pipeline, options, transport);
-        transport.Track(reader);
-        reader.Start();
-        return Task.FromResult<IConsumer>(reader);
+        var log = transport.Broker.GetOrAddStream(stream);
+        var receiver = new StreamReceiver(log, readerGroup, options, transport, transport.Time);
+        var reader = transport.CreateConsumer(receiver, handler, options.Retry, new ConsumerEngineSettings
+        {
+            Source = stream,
+            Transport = transport.Name,
+            Capabilities = transport.Capabilities,
+
+            // One message at a time, in log order: reading ahead from memory gains nothing.
+            MaxInFlight = 1,
+            Lanes = DeliveryLanes.All,
+        });
+        await reader.StartAsync(cancellationToken).ConfigureAwait(false);
+        transport.Consumers.Add(reader, transport);
+        return reader;
     }
 }

@@ -1,3 +1,4 @@
+using Messaging.Adapters.Transport;
 using Messaging.Adapters.RabbitMq.Topology;
 
 namespace Messaging.Adapters.RabbitMq.Consuming;
@@ -42,12 +43,24 @@ internal sealed class RabbitMqQueue(RabbitMqTransport transport) : IQueue
 
     internal static async Task<IConsumer> StartConsumerAsync(RabbitMqTransport transport, string queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription, SubscriptionFilter? filter, CancellationToken cancellationToken)
     {
-        // Ordering by key must not let a delayed retry step aside for the next message of its key, so the wait
-        // happens in the consumer, holding the key's turn.
-        var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: options.Ordering == MessageOrdering.ByKey);
-        var consumer = new RabbitMqQueueConsumer(transport, queue, pipeline, options, topic, subscription, filter);
+        var receiver = new RabbitMqQueueReceiver(transport, queue, options, topic, subscription);
+        var consumer = transport.CreateConsumer(receiver, handler, options.Retry, new ConsumerEngineSettings
+        {
+            Source = queue,
+            Transport = transport.Name,
+            Capabilities = transport.Capabilities,
+            MaxInFlight = options.MaxInFlight,
+            Ordering = options.Ordering,
+            Lanes = options.Ordering == MessageOrdering.ByKey ? DeliveryLanes.ByKey : DeliveryLanes.None,
+
+            // The broker matches the filter's headers; this catches a binding of an earlier filter and headers the
+            // broker cannot match (x-...).
+            Filter = filter,
+            Topic = topic,
+            Subscription = subscription,
+        });
         await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
-        transport.Track(consumer);
+        transport.Consumers.Add(consumer, transport);
         return consumer;
     }
 }

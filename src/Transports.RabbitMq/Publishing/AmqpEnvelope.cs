@@ -40,6 +40,9 @@ internal static class AmqpEnvelope
     /// <summary>The offset the broker puts on every message read from a stream.</summary>
     public const string StreamOffsetHeader = "x-stream-offset";
 
+    /// <summary>How often a quorum queue delivered the message before (released or left by a crashed consumer).</summary>
+    public const string DeliveryCountHeader = "x-delivery-count";
+
     private static readonly IReadOnlyDictionary<string, string> EmptyHeaders = FrozenDictionary<string, string>.Empty;
 
     /// <summary>RabbitMQ.Client's own header for matching returns to publishes.</summary>

@@ -1,3 +1,4 @@
+using Messaging.Adapters.Transport;
 using Messaging.Adapters.RabbitMq.Topology;
 
 namespace Messaging.Adapters.RabbitMq.Streams;
@@ -40,11 +41,19 @@ internal sealed class RabbitMqStream(RabbitMqTransport transport) : IStream
         // The checkpoint and dead-letter queues are the reader group's own; they are declared whatever the provisioning setting.
         await transport.Provisioner.EnsureReaderGroupAsync(stream, readerGroup, cancellationToken).ConfigureAwait(false);
 
-        // A stream reader handles one message at a time in log order, so a delayed retry waits in place.
-        var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: true);
-        var reader = new RabbitMqStreamReader(transport, stream, readerGroup, pipeline, options);
+        var receiver = new RabbitMqStreamReceiver(transport, stream, readerGroup, options, transport.Time);
+        var reader = transport.CreateConsumer(receiver, handler, options.Retry, new ConsumerEngineSettings
+        {
+            Source = stream,
+            Transport = transport.Name,
+            Capabilities = transport.Capabilities,
+
+            // The prefetch keeps the next messages close; the single lane handles them one at a time, in offset order.
+            MaxInFlight = transport.Options.StreamPrefetch,
+            Lanes = DeliveryLanes.All,
+        });
         await reader.StartAsync(cancellationToken).ConfigureAwait(false);
-        transport.Track(reader);
+        transport.Consumers.Add(reader, transport);
         return reader;
     }
 }

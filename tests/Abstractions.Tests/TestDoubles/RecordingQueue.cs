@@ -46,9 +46,10 @@ internal sealed class RecordingQueue : IQueue
     /// <summary>One call of <see cref="ConsumeAsync"/>.</summary>
     public sealed record ConsumeCall(string Queue, MessageHandler Handler, ConsumerOptions? Options, RecordingConsumer Consumer);
 
-    /// <summary>A consumer that counts how often it was stopped and disposed.</summary>
+    /// <summary>A consumer that counts how often it was stopped and disposed; <see cref="Die"/> ends it with an error.</summary>
     public sealed class RecordingConsumer : IConsumer
     {
+        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _stops;
         private int _disposals;
 
@@ -56,16 +57,23 @@ internal sealed class RecordingQueue : IQueue
 
         public int Disposals => Volatile.Read(ref _disposals);
 
+        public Task Completion => _completion.Task;
+
         public Task StopAsync(CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _stops);
+            _completion.TrySetResult();
             return Task.CompletedTask;
         }
 
         public ValueTask DisposeAsync()
         {
             Interlocked.Increment(ref _disposals);
+            _completion.TrySetResult();
             return ValueTask.CompletedTask;
         }
+
+        /// <summary>Ends the consumer as if it failed on its own.</summary>
+        public void Die(Exception error) => _completion.TrySetException(error);
     }
 }

@@ -146,23 +146,4 @@ public sealed class ParsingAndOptionsTests
         var error = Assert.Throws<ArgumentException>(() => TopologyProvisioner.ValidateName("amq.orders", "queue", "queue"));
         Assert.Contains("'amq.orders'", error.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void Key_lanes_run_one_delivery_per_key_in_order_and_keyless_ones_at_once()
-    {
-        var lanes = new KeyLanes<string>();
-        Assert.True(lanes.TryStart("a", "a1"));
-        Assert.False(lanes.TryStart("a", "a2"));
-        Assert.False(lanes.TryStart("a", "a3"));
-        Assert.True(lanes.TryStart("b", "b1"));
-        Assert.True(lanes.TryStart(null, "n1"));
-        Assert.True(lanes.TryStart(null, "n2"));
-
-        Assert.Equal("a2", lanes.Complete("a", takeNext: true));
-        Assert.Null(lanes.Complete("b", takeNext: true));
-        Assert.True(lanes.TryStart("b", "b2"));
-        Assert.Null(lanes.Complete("a", takeNext: false));
-        Assert.Equal(["a3"], lanes.DrainWaiting());
-        Assert.True(lanes.TryStart("a", "a4"));
-    }
 }
