@@ -210,12 +210,14 @@ public sealed partial class RabbitMqTransport : ITransport
         }
     }
 
-    /// <summary>Publishes a delayed retry into the retry queue of its delay, whose TTL dead-letters it back to <paramref name="queue"/>.</summary>
+    /// <summary>Publishes a delayed retry into the shared delay level its delay rounds up to (see
+    /// <see cref="DelayLevels"/>), keeping <paramref name="queue"/> as routing key; when the level's TTL expires the
+    /// broker dead-letters it back to <paramref name="queue"/> through <see cref="TopologyNames.DelayReturnExchange"/>.</summary>
     internal async Task PublishRetryAsync(string queue, Envelope message, TimeSpan delay, CancellationToken cancellationToken)
     {
-        await Provisioner.EnsureRetryQueueAsync(queue, delay, cancellationToken).ConfigureAwait(false);
-        var retryQueue = TopologyProvisioner.RetryQueue(queue, delay);
-        var target = new PublishTarget(string.Empty, retryQueue, Mandatory: true, retryQueue, "retry queue", ct => Provisioner.EnsureRetryQueueAsync(queue, delay, ct, force: true));
+        var level = DelayLevels.For(delay);
+        await Provisioner.EnsureDelayAsync(queue, level, cancellationToken).ConfigureAwait(false);
+        var target = new PublishTarget(level.Name, queue, Mandatory: true, level.Name, "delay queue", ct => Provisioner.EnsureDelayAsync(queue, level, ct, force: true));
         await Publishing.SendAsync(target, message, cancellationToken).ConfigureAwait(false);
     }
 

@@ -2,10 +2,12 @@ namespace Messaging.Adapters.RabbitMq.Topology;
 
 /// <summary>
 /// Creates and deletes topics (headers exchanges), subscriptions and queues (with their dead-letter queues) and
-/// streams, idempotently.
+/// streams, idempotently. The shared delay levels are never deleted with a queue.
 /// </summary>
 internal sealed class RabbitMqTopology(RabbitMqTransport transport) : ITopology
 {
+    private readonly TopologyDeletion _deletion = new(transport.Provisioner.Channel, transport.Provisioner.Declared);
+
     public Task EnsureAsync(Destination destination, CancellationToken cancellationToken = default)
     {
         transport.ThrowIfDisposed();
@@ -27,13 +29,12 @@ internal sealed class RabbitMqTopology(RabbitMqTransport transport) : ITopology
         transport.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(destination);
         Validate(destination);
-        var provisioner = transport.Provisioner;
         return destination.Kind switch
         {
-            DestinationKind.Topic => provisioner.DeleteTopicAsync(destination.Name, cancellationToken),
-            DestinationKind.Subscription => provisioner.DeleteQueueAsync(DestinationNames.SubscriptionQueue(destination.Name, destination.Subscription!), cancellationToken),
-            DestinationKind.Queue => provisioner.DeleteQueueAsync(destination.Name, cancellationToken),
-            DestinationKind.Stream => provisioner.DeleteStreamAsync(destination.Name, cancellationToken),
+            DestinationKind.Topic => _deletion.DeleteTopicAsync(destination.Name, cancellationToken),
+            DestinationKind.Subscription => _deletion.DeleteQueueAsync(DestinationNames.SubscriptionQueue(destination.Name, destination.Subscription!), cancellationToken),
+            DestinationKind.Queue => _deletion.DeleteQueueAsync(destination.Name, cancellationToken),
+            DestinationKind.Stream => _deletion.DeleteStreamAsync(destination.Name, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(destination), destination.Kind, $"Unknown destination kind {destination.Kind}."),
         };
     }
@@ -41,10 +42,10 @@ internal sealed class RabbitMqTopology(RabbitMqTransport transport) : ITopology
     private static void Validate(Destination destination)
     {
         var kind = destination.Kind.ToString().ToLowerInvariant();
-        TopologyProvisioner.ValidateName(destination.Name, destination.Kind == DestinationKind.Subscription ? "topic" : kind, nameof(destination));
+        TopologyNames.ValidateName(destination.Name, destination.Kind == DestinationKind.Subscription ? "topic" : kind, nameof(destination));
         if (destination.Subscription is { } subscription)
         {
-            TopologyProvisioner.ValidateName(subscription, "subscription", nameof(destination));
+            TopologyNames.ValidateName(subscription, "subscription", nameof(destination));
         }
     }
 }

@@ -57,7 +57,14 @@ internal static class TestBroker
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
 
     /// <summary>Runs <c>rabbitmqctl</c> with arguments and fails with its output when it does not succeed.</summary>
-    public static async Task RabbitmqctlAsync(params string[] arguments)
+    public static Task RabbitmqctlAsync(params string[] arguments) => RunRabbitmqctlAsync(arguments);
+
+    /// <summary>The names of every queue of the default virtual host, as <c>rabbitmqctl list_queues</c> gives them.</summary>
+    public static async Task<IReadOnlyList<string>> QueueNamesAsync() =>
+        (await RunRabbitmqctlAsync(["list_queues", "name", "--silent", "--no-table-headers"]))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static async Task<string> RunRabbitmqctlAsync(string[] arguments)
     {
         var command = (Environment.GetEnvironmentVariable(RabbitmqctlEnvironmentVariable) is { Length: > 0 } configured ? configured : "rabbitmqctl")
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -76,6 +83,8 @@ internal static class TestBroker
         {
             throw new InvalidOperationException($"'{string.Join(' ', command.Concat(arguments))}' exited with {process.ExitCode}: {await output} {await error}");
         }
+
+        return await output;
     }
 
     /// <summary>Takes the broker for a fault test: waits until no conformance run shares it (they hold a shared lock

@@ -126,8 +126,8 @@ public sealed class ParsingAndOptionsTests
     [Fact]
     public void Filter_alternatives_become_headers_exchange_bindings()
     {
-        Assert.Equal([[]], TopologyProvisioner.BindingArguments(null));
-        var bindings = TopologyProvisioner.BindingArguments(new SubscriptionFilter
+        Assert.Equal([[]], BindingFilter.Arguments(null));
+        var bindings = BindingFilter.Arguments(new SubscriptionFilter
         {
             MessageTypes = ["a", "b"],
             Headers = new Dictionary<string, string> { ["region"] = "eu", ["x-ignored-by-the-broker"] = "1" },

@@ -1,0 +1,61 @@
+namespace Messaging.Adapters.RabbitMq.Topology;
+
+/// <summary>
+/// The arguments of every queue the transport declares, one canonical set per purpose, so that declaring a queue
+/// again from anywhere (another process, another way of reaching it) never conflicts.
+/// </summary>
+/// <param name="options">The transport's options: <see cref="RabbitMqTransportOptions.QueueType"/> and
+/// <see cref="RabbitMqTransportOptions.CheckpointRetention"/>.</param>
+internal sealed class QueueDefinitions(RabbitMqTransportOptions options)
+{
+    private bool Quorum => options.QueueType == RabbitMqQueueType.Quorum;
+
+    private string QueueType => Quorum ? "quorum" : "classic";
+
+    /// <summary>A queue for messages (a queue, a subscription's queue, a dead-letter queue): durable, of the
+    /// configured type, dead-lettering through <see cref="TopologyNames.DeadLetterExchange"/> with its own name as
+    /// routing key.</summary>
+    public Dictionary<string, object?> Messages(string queue) => new()
+    {
+        ["x-queue-type"] = QueueType,
+        ["x-dead-letter-exchange"] = TopologyNames.DeadLetterExchange,
+        ["x-dead-letter-routing-key"] = queue,
+    };
+
+    /// <summary>A reader group's checkpoint queue: the last stored offset only, gone after
+    /// <see cref="RabbitMqTransportOptions.CheckpointRetention"/> without use.</summary>
+    public Dictionary<string, object?> Checkpoint() => new()
+    {
+        ["x-queue-type"] = QueueType,
+        ["x-max-length"] = 1L,
+        ["x-overflow"] = "drop-head",
+        ["x-expires"] = (long)options.CheckpointRetention.TotalMilliseconds,
+    };
+
+    /// <summary>A stream.</summary>
+    public static Dictionary<string, object?> Stream() => new() { ["x-queue-type"] = "stream" };
+
+    /// <summary>A delay level's queue: every message waits the level's TTL, then is dead-lettered into
+    /// <see cref="TopologyNames.DelayReturnExchange"/> with its original routing key, its target queue.</summary>
+    /// <remarks>No <c>x-expires</c>: the levels are shared by every queue of the virtual host and hold retries that
+    /// must come back, so they live until deleted by hand. No <c>x-dead-letter-routing-key</c>: the broker then keeps
+    /// the routing key the message was published with.</remarks>
+    public Dictionary<string, object?> DelayLevel(DelayLevel level)
+    {
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = QueueType,
+            ["x-message-ttl"] = level.Milliseconds,
+            ["x-dead-letter-exchange"] = TopologyNames.DelayReturnExchange,
+        };
+        if (Quorum)
+        {
+            // Quorum queues dead-letter at most once unless told otherwise, and at-least-once needs reject-publish:
+            // a retry must not be lost on its way back.
+            arguments["x-dead-letter-strategy"] = "at-least-once";
+            arguments["x-overflow"] = "reject-publish";
+        }
+
+        return arguments;
+    }
+}
