@@ -8,7 +8,8 @@ public sealed class MessagingOptions
     /// <summary>The configuration section these options are read from.</summary>
     public const string SectionName = "Messaging";
 
-    /// <summary>The transport: <c>InMemory</c>, <c>RabbitMq</c>, <c>Kafka</c> or <c>Aws</c>; its adapter package must be installed.
+    /// <summary>The transport: <c>InMemory</c>, <c>RabbitMq</c>, <c>Kafka</c>, <c>Aws</c>, or another adapter's name
+    /// (case-insensitive); its adapter package must be installed, or the transport added with <c>AddMessagingTransport</c>.
     /// Its own options are read from <c>Messaging:&lt;Transport&gt;</c>.</summary>
     /// <value>The default value is <c>InMemory</c>.</value>
     public string Transport { get; set; } = TransportCatalog.InMemory;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Messaging.Adapters;
 using Messaging.Adapters.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -22,39 +23,73 @@ public static class MessagingServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration root (the <c>Messaging</c> section is read from it).</param>
     /// <returns>The service collection.</returns>
-    /// <exception cref="MessagingConfigurationException"><c>Messaging:Transport</c> names no transport, or one whose
-    /// adapter package is not installed; the message gives the allowed and the installed values.</exception>
-    public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration configuration)
+    /// <remarks>The transport is one added with <see cref="AddMessagingTransport(IServiceCollection, ITransportRegistration)"/>
+    /// before this call, or else one whose adapter is installed: an assembly marked with
+    /// <see cref="MessagingTransportAttribute"/> among the application's dependencies. Only when the name is not one
+    /// added in code are the dependencies searched; a trimmed application adds its transports in code and calls
+    /// <see cref="AddMessagingWithoutDiscovery"/>.</remarks>
+    /// <exception cref="MessagingConfigurationException"><c>Messaging:Transport</c> names no available transport; the
+    /// message lists the available ones, the nearest name, or the package to install for one of ours.</exception>
+    [RequiresUnreferencedCode(TransportDiscovery.RequiresUnreferencedCodeMessage)]
+    public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration configuration) =>
+        AddMessaging(services, configuration, TransportDiscovery.Discover);
+
+    /// <summary>Does what <see cref="AddMessaging(IServiceCollection, IConfiguration)"/> does, choosing only among the
+    /// transports added with <see cref="AddMessagingTransport(IServiceCollection, ITransportRegistration)"/>: it never
+    /// searches or loads assemblies, so trimming or single-file publishing cannot take away the transport it chooses.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration root (the <c>Messaging</c> section is read from it).</param>
+    /// <returns>The service collection.</returns>
+    /// <exception cref="MessagingConfigurationException"><c>Messaging:Transport</c> names no transport added in code; the
+    /// message lists the added ones.</exception>
+    public static IServiceCollection AddMessagingWithoutDiscovery(this IServiceCollection services, IConfiguration configuration) =>
+        AddMessaging(services, configuration, discover: null);
+
+    /// <summary>Adds a transport that <c>Messaging:Transport</c> can then select, without any search of the application's
+    /// assemblies; call it before <c>AddMessaging</c>.</summary>
+    /// <typeparam name="TRegistration">The adapter's registration, for example a third party's <c>NatsTransportRegistration</c>.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddMessaging</c> has already run, or another registration type was
+    /// added under the same name.</exception>
+    public static IServiceCollection AddMessagingTransport<TRegistration>(this IServiceCollection services)
+        where TRegistration : class, ITransportRegistration, new() =>
+        services.AddMessagingTransport(new TRegistration());
+
+    /// <summary>Adds a transport that <c>Messaging:Transport</c> can then select, without any search of the application's
+    /// assemblies; call it before <c>AddMessaging</c>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="registration">The adapter's registration.</param>
+    /// <returns>The service collection.</returns>
+    /// <remarks>A transport added here wins over an installed adapter of the same name. Adding the same registration type
+    /// again does nothing.</remarks>
+    /// <exception cref="InvalidOperationException"><c>AddMessaging</c> has already run, or another registration type was
+    /// added under the same name.</exception>
+    public static IServiceCollection AddMessagingTransport(this IServiceCollection services, ITransportRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(MessagingOptions.SectionName);
-        const string key = MessagingOptions.SectionName + ":" + nameof(MessagingOptions.Transport);
-        var requested = section[nameof(MessagingOptions.Transport)];
-        var name = string.IsNullOrWhiteSpace(requested)
-            ? TransportCatalog.InMemory
-            : TransportCatalog.Names.FirstOrDefault(n => string.Equals(n, requested.Trim(), StringComparison.OrdinalIgnoreCase))
-              ?? throw new MessagingConfigurationException(key, $"{key} is '{requested}', which is not a transport. Allowed values: {string.Join(", ", TransportCatalog.Names)}.");
+        ArgumentNullException.ThrowIfNull(registration);
+        if (string.IsNullOrWhiteSpace(registration.Name))
+        {
+            throw new ArgumentException($"{registration.GetType().FullName}.Name is empty; it must name the transport.", nameof(registration));
+        }
 
-        var registration = TransportCatalog.TryFindRegistration(name)
-            ?? throw new MessagingConfigurationException(key, $"{key} is '{name}', but its adapter package Messaging.Adapters.{name} is not installed. Install it, or set {key} to an installed transport: {string.Join(", ", TransportCatalog.Installed())}.");
+        // The transport is chosen, and registers its services, while AddMessaging runs; one added later would be ignored.
+        if (services.Any(IsMessagingOptionsValidator))
+        {
+            throw new InvalidOperationException(
+                $"AddMessagingTransport for '{registration.Name}' must be called before AddMessaging (or an adapter's Add...Transport), which has already chosen the transport.");
+        }
 
-        services.AddOptions<MessagingOptions>()
-            .Bind(section)
-            .Configure(o => o.Transport = name)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>());
+        if (AddedTransports(services).FirstOrDefault(added => added.IsNamed(registration.Name)) is { } existing)
+        {
+            return existing.GetType() == registration.GetType()
+                ? services
+                : throw new InvalidOperationException(
+                    $"Transport '{registration.Name}' is already added by {existing.GetType().FullName}; {registration.GetType().FullName} cannot be added under the same name.");
+        }
 
-        registration.Register(services, section.GetSection(name));
-
-        services.TryAddSingleton<IPublisher>(sp => sp.GetRequiredService<ITransport>().Publisher);
-        services.TryAddSingleton<ISubscriber>(sp => sp.GetRequiredService<ITransport>().Subscriber);
-        services.TryAddSingleton<IQueue>(sp => sp.GetRequiredService<ITransport>().Queue);
-        services.TryAddSingleton<IStream>(sp => sp.GetRequiredService<ITransport>().Stream);
-        services.TryAddSingleton<ITopology>(sp => sp.GetRequiredService<ITransport>().Topology);
-        services.TryAddSingleton(_ => new MessageCodec());
-        services.TryAddSingleton<IIdempotencyStore>(_ => new InMemoryIdempotencyStore());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessagingHostedService>());
+        services.AddSingleton(registration);
         return services;
     }
 
@@ -69,4 +104,45 @@ public static class MessagingServiceCollectionExtensions
         services.AddOptions<TOptions>().Configure<IOptions<MessagingOptions>>((transport, messaging) => transport.DefaultRetry = messaging.Value.Retry.ToPolicy());
         return services;
     }
+
+    private static IServiceCollection AddMessaging(IServiceCollection services, IConfiguration configuration, Func<DiscoveredTransports>? discover)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(MessagingOptions.SectionName);
+        var requested = section[nameof(MessagingOptions.Transport)];
+        var registration = TransportSelection.Select(
+            string.IsNullOrWhiteSpace(requested) ? TransportCatalog.InMemory : requested.Trim(),
+            AddedTransports(services),
+            discover);
+
+        services.AddOptions<MessagingOptions>()
+            .Bind(section)
+            .Configure(o => o.Transport = registration.Name)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>());
+
+        registration.Register(services, section.GetSection(registration.Name));
+
+        services.TryAddSingleton<IPublisher>(sp => sp.GetRequiredService<ITransport>().Publisher);
+        services.TryAddSingleton<ISubscriber>(sp => sp.GetRequiredService<ITransport>().Subscriber);
+        services.TryAddSingleton<IQueue>(sp => sp.GetRequiredService<ITransport>().Queue);
+        services.TryAddSingleton<IStream>(sp => sp.GetRequiredService<ITransport>().Stream);
+        services.TryAddSingleton<ITopology>(sp => sp.GetRequiredService<ITransport>().Topology);
+        services.TryAddSingleton(_ => new MessageCodec());
+        services.TryAddSingleton<IIdempotencyStore>(_ => new InMemoryIdempotencyStore());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessagingHostedService>());
+        return services;
+    }
+
+    private static List<ITransportRegistration> AddedTransports(IServiceCollection services) =>
+        services
+            .Where(d => d.ServiceType == typeof(ITransportRegistration) && !d.IsKeyedService)
+            .Select(d => d.ImplementationInstance)
+            .OfType<ITransportRegistration>()
+            .ToList();
+
+    // Keyed descriptors throw on ImplementationType, hence the check first.
+    private static bool IsMessagingOptionsValidator(ServiceDescriptor d) =>
+        !d.IsKeyedService && d.ServiceType == typeof(IValidateOptions<MessagingOptions>) && d.ImplementationType == typeof(MessagingOptionsValidator);
 }

@@ -1,13 +1,14 @@
-using System.Reflection;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Messaging.Adapters;
 
 /// <summary>
-/// The transports Messaging.Adapters knows, and how an installed adapter package is found by name.
+/// The names of the transports Messaging.Adapters publishes adapter packages for, and the transports installed in
+/// this application.
 /// </summary>
-/// <remarks>An adapter package <c>Messaging.Adapters.&lt;Name&gt;</c> marks its assembly with
-/// <see cref="MessagingTransportAttribute"/>; <c>AddMessaging</c> loads the assembly named after
-/// <c>Messaging:Transport</c>, so installing the package is all it takes for the name to work.</remarks>
+/// <remarks>Any adapter, a third party's too, can offer a transport under its own name: see
+/// <see cref="MessagingTransportAttribute"/> and <see cref="ITransportRegistration"/>. The names here are the ones
+/// whose package <c>AddMessaging</c> can name when the transport is asked for but not installed.</remarks>
 public static class TransportCatalog
 {
     /// <summary>The in-memory transport.</summary>
@@ -22,60 +23,30 @@ public static class TransportCatalog
     /// <summary>The AWS (SNS, SQS, EventBridge) transport.</summary>
     public const string Aws = "Aws";
 
-    /// <summary>Every transport name, in the form <c>Messaging:Transport</c> takes (case-insensitive).</summary>
+    /// <summary>The transports Messaging.Adapters publishes an adapter package for, in the form <c>Messaging:Transport</c>
+    /// takes (case-insensitive). Other adapters add their own names.</summary>
     public static IReadOnlyList<string> Names { get; } = [InMemory, RabbitMq, Kafka, Aws];
 
-    /// <summary>The transports whose adapter package is installed in this application.</summary>
-    /// <returns>Their names.</returns>
-    public static IReadOnlyList<string> Installed() => Names.Where(name => TryFindRegistration(name) is not null).ToList();
+    /// <summary>The transports whose adapter is installed in this application: found in its dependencies by
+    /// <see cref="MessagingTransportAttribute"/>, or already loaded.</summary>
+    /// <returns>Their names, sorted.</returns>
+    [RequiresUnreferencedCode(TransportDiscovery.RequiresUnreferencedCodeMessage)]
+    public static IReadOnlyList<string> Installed() => TransportDiscovery.Discover().Names();
 
     /// <summary>Finds the registration of an installed transport.</summary>
-    /// <param name="name">The transport's name (exact form from <see cref="Names"/>).</param>
-    /// <returns>The registration, or <see langword="null"/> when the adapter package is not installed.</returns>
+    /// <param name="name">The transport's name (case-insensitive).</param>
+    /// <returns>The registration, or <see langword="null"/> when no installed adapter offers the transport.</returns>
+    /// <exception cref="InvalidOperationException">More than one installed adapter offers the transport.</exception>
+    [RequiresUnreferencedCode(TransportDiscovery.RequiresUnreferencedCodeMessage)]
     public static ITransportRegistration? TryFindRegistration(string name)
     {
-        Assembly assembly;
-        try
-        {
-            assembly = Assembly.Load(new AssemblyName("Messaging.Adapters." + name));
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-
-        var attribute = assembly.GetCustomAttribute<MessagingTransportAttribute>();
-        if (attribute is null || !typeof(ITransportRegistration).IsAssignableFrom(attribute.RegistrationType))
-        {
-            return null;
-        }
-
-        return (ITransportRegistration)Activator.CreateInstance(attribute.RegistrationType)!;
+        ArgumentNullException.ThrowIfNull(name);
+        var matches = TransportDiscovery.Discover().Named(name);
+        return matches.Count > 1
+            ? throw new InvalidOperationException($"Transport '{name}' is offered by more than one installed adapter: {TransportDiscovery.Describe(matches)}.")
+            : matches.Count == 1 ? matches[0] : null;
     }
-}
 
-/// <summary>
-/// Marks an adapter assembly with the registration that adds its transport to a service collection.
-/// </summary>
-/// <param name="registrationType">A type implementing <see cref="ITransportRegistration"/> with a public parameterless constructor.</param>
-[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = false)]
-public sealed class MessagingTransportAttribute(Type registrationType) : Attribute
-{
-    /// <summary>The registration type.</summary>
-    public Type RegistrationType { get; } = registrationType;
-}
-
-/// <summary>
-/// Adds one transport to a service collection from its configuration section.
-/// </summary>
-public interface ITransportRegistration
-{
-    /// <summary>The transport's name, as in <see cref="TransportCatalog.Names"/>.</summary>
-    string Name { get; }
-
-    /// <summary>Registers the transport as the application's <see cref="ITransport"/>, binding its options from
-    /// <paramref name="section"/> (<c>Messaging:&lt;Name&gt;</c>) and validating them at start-up.</summary>
-    /// <param name="services">The service collection.</param>
-    /// <param name="section">The transport's configuration section.</param>
-    void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section);
+    /// <summary>The package of one of our transports, by the naming convention our adapters follow.</summary>
+    internal static string PackageOf(string name) => "Messaging.Adapters." + name;
 }

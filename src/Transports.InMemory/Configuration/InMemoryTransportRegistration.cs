@@ -13,7 +13,7 @@ namespace Messaging.Adapters.InMemory.Configuration;
 
 /// <summary>
 /// Registers the in-memory transport when <c>Messaging:Transport</c> is <c>InMemory</c>; found by
-/// <see cref="TransportCatalog"/> through the assembly attribute above.
+/// <c>AddMessaging</c> through the assembly attribute above, or added in code by the adapter's own <c>Add...Transport</c>.
 /// </summary>
 public sealed class InMemoryTransportRegistration : ITransportRegistration
 {

@@ -1,3 +1,4 @@
+using Messaging.Adapters;
 using Messaging.Adapters.RabbitMq;
 using Messaging.Adapters.RabbitMq.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RabbitMqServiceCollectionExtensions
 {
     /// <summary>Adds Messaging.Adapters on the RabbitMQ transport, with the <c>Messaging</c> services that
-    /// <c>AddMessaging</c> registers (publisher, subscriber, queues, streams, topology, codec, idempotency store, hosted consumers).</summary>
+    /// <c>AddMessaging</c> registers (publisher, subscriber, queues, streams, topology, codec, idempotency store, hosted consumers).
+    /// No assembly is searched: the transport is added in code.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the transport's options; <see cref="RabbitMqTransportOptions.Uri"/> defaults to the local broker.</param>
     /// <returns>The service collection.</returns>
@@ -20,7 +22,7 @@ public static class RabbitMqServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddMessaging(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "RabbitMq")]).Build());
+        AddMessagingOnRabbitMq(services);
         services.Configure(configure);
         return services;
     }
@@ -34,8 +36,12 @@ public static class RabbitMqServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        services.AddMessaging(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "RabbitMq")]).Build());
+        AddMessagingOnRabbitMq(services);
         services.AddOptions<RabbitMqTransportOptions>().Bind(section);
         return services;
     }
+
+    private static void AddMessagingOnRabbitMq(IServiceCollection services) =>
+        services.AddMessagingTransport<RabbitMqTransportRegistration>()
+            .AddMessagingWithoutDiscovery(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", TransportCatalog.RabbitMq)]).Build());
 }

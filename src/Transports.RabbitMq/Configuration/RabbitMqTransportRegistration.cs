@@ -13,7 +13,7 @@ namespace Messaging.Adapters.RabbitMq.Configuration;
 
 /// <summary>
 /// Registers the RabbitMQ transport when <c>Messaging:Transport</c> is <c>RabbitMq</c>; found by
-/// <see cref="TransportCatalog"/> through the assembly attribute above.
+/// <c>AddMessaging</c> through the assembly attribute above, or added in code by the adapter's own <c>Add...Transport</c>.
 /// </summary>
 public sealed class RabbitMqTransportRegistration : ITransportRegistration
 {

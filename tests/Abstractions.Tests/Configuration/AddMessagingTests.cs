@@ -1,4 +1,6 @@
+using Acme.Messaging.Nats;
 using Messaging.Adapters.InMemory;
+using Messaging.Adapters.InMemory.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -8,16 +10,31 @@ namespace Messaging.Adapters.Tests.Configuration;
 public sealed class AddMessagingTests
 {
     [Fact]
-    public void An_unknown_transport_name_fails_naming_the_key_the_value_and_the_allowed_values()
+    public void An_unknown_transport_name_fails_naming_the_key_the_value_and_the_available_transports()
     {
         var configuration = Configuration(("Messaging:Transport", "Nope"));
 
         var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
 
         Assert.Equal("Messaging:Transport", ex.Key);
-        Assert.Contains("Messaging:Transport", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("'Nope'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("InMemory, RabbitMq, Kafka, Aws", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            "Messaging:Transport is 'Nope', which is not a transport installed or added with AddMessagingTransport. Available transports: InMemory, Nats.",
+            ex.Message);
+    }
+
+    [Theory]
+    [InlineData("RabitMq", "RabbitMq")]
+    [InlineData("Kafak", "Kafka")]
+    [InlineData("InMemroy", "InMemory")]
+    [InlineData("Rabbit", "RabbitMq")]
+    [InlineData("InMemoryTransport", "InMemory")]
+    [InlineData("nast", "Nats")]
+    public void An_unknown_transport_name_close_to_a_known_one_suggests_it(string requested, string nearest)
+    {
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(Configuration(("Messaging:Transport", requested))));
+
+        Assert.Equal("Messaging:Transport", ex.Key);
+        Assert.EndsWith($"Available transports: InMemory, Nats. Did you mean '{nearest}'?", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -25,7 +42,7 @@ public sealed class AddMessagingTests
     [InlineData("kafka")]
     [InlineData("RabbitMq")]
     [InlineData("Aws")]
-    public void A_known_transport_whose_package_is_missing_fails_naming_the_package_and_the_installed_transports(string requested)
+    public void A_known_transport_whose_package_is_missing_fails_naming_the_package_and_the_available_transports(string requested)
     {
         var configuration = Configuration(("Messaging:Transport", requested));
         var canonical = TransportCatalog.Names.Single(n => string.Equals(n, requested, StringComparison.OrdinalIgnoreCase));
@@ -33,17 +50,31 @@ public sealed class AddMessagingTests
         var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
 
         Assert.Equal("Messaging:Transport", ex.Key);
-        Assert.Contains($"Messaging.Adapters.{canonical}", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("is not installed", ex.Message, StringComparison.Ordinal);
-        Assert.EndsWith("an installed transport: InMemory.", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"Messaging:Transport is '{canonical}', but its adapter package Messaging.Adapters.{canonical} is not installed. " +
+            "Install it, or set Messaging:Transport to an available transport: InMemory, Nats.",
+            ex.Message);
     }
 
     [Fact]
-    public void Only_the_in_memory_transport_is_installed_in_this_test_application()
+    public void The_in_memory_transport_and_the_third_party_Nats_adapter_are_installed_in_this_test_application()
     {
-        Assert.Equal([TransportCatalog.InMemory], TransportCatalog.Installed());
-        Assert.Equal(TransportCatalog.InMemory, TransportCatalog.TryFindRegistration(TransportCatalog.InMemory)?.Name);
+        Assert.Equal([TransportCatalog.InMemory, "Nats"], TransportCatalog.Installed());
+        Assert.IsType<InMemoryTransportRegistration>(TransportCatalog.TryFindRegistration("inMemory"));
+        Assert.Equal("Nats", TransportCatalog.TryFindRegistration("NATS")?.Name);
         Assert.Null(TransportCatalog.TryFindRegistration(TransportCatalog.Kafka));
+    }
+
+    [Theory]
+    [InlineData("nats")]
+    [InlineData(" NATS ")]
+    public async Task An_installed_third_party_adapter_is_selected_by_name_and_given_its_own_section(string requested)
+    {
+        var configuration = Configuration(("Messaging:Transport", requested), ("Messaging:Nats:Url", "nats://broker:4222"));
+        await using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+
+        Assert.Equal(new NatsSettings("Messaging:Nats", "nats://broker:4222"), provider.GetRequiredService<NatsSettings>());
+        Assert.Equal("Nats", provider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport);
     }
 
     [Theory]

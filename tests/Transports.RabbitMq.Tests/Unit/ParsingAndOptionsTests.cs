@@ -82,6 +82,21 @@ public sealed class ParsingAndOptionsTests
     }
 
     [Fact]
+    public void The_installed_RabbitMq_adapter_is_discovered_and_the_missing_in_memory_one_is_reported_by_package()
+    {
+        var inMemory = new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "InMemory")]).Build();
+
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(inMemory));
+
+        Assert.Equal([TransportCatalog.RabbitMq], TransportCatalog.Installed());
+        Assert.IsType<RabbitMqTransportRegistration>(TransportCatalog.TryFindRegistration("rabbitmq"));
+        Assert.Equal(
+            "Messaging:Transport is 'InMemory', but its adapter package Messaging.Adapters.InMemory is not installed. " +
+            "Install it, or set Messaging:Transport to an available transport: RabbitMq.",
+            ex.Message);
+    }
+
+    [Fact]
     public void Without_a_Uri_the_local_broker_is_used_and_a_bad_Uri_stops_start_up_naming_the_key()
     {
         var local = new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "RabbitMq")]).Build();
