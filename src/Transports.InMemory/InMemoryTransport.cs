@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Messaging.Adapters.InMemory.Queues;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -42,9 +43,9 @@ public sealed class InMemoryTransport : ITransport, IDisposable
     {
         ArgumentNullException.ThrowIfNull(broker);
         options ??= new InMemoryTransportOptions();
-        if (options.MaxMessageSize is < 1 or > 100 * 1024 * 1024)
+        if (options.FindProblems(nameof(InMemoryTransportOptions) + ".") is [var problem, ..])
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageSize, $"{nameof(InMemoryTransportOptions)}.{nameof(InMemoryTransportOptions.MaxMessageSize)} must be 1..104857600, was {options.MaxMessageSize}.");
+            throw new ArgumentOutOfRangeException(nameof(options), problem);
         }
 
         ArgumentNullException.ThrowIfNull(options.DefaultRetry, "options.DefaultRetry");
@@ -54,20 +55,11 @@ public sealed class InMemoryTransport : ITransport, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = _loggerFactory.CreateLogger<InMemoryTransport>();
-        Capabilities = new TransportCapabilities
-        {
-            Streams = true,
-            StreamStartAtTime = true,
-            OrderingByKey = true,
-            DelayedDelivery = true,
-            ServerSideFiltering = true,
-            Durable = false,
-            MaxMessageSize = options.MaxMessageSize,
-        };
+        Capabilities = options.ToCapabilities();
         Publisher = new InMemoryPublisher(this);
         Subscriber = new InMemorySubscriber(this);
         Queue = new InMemoryQueue(this);
-        Stream = new InMemoryStream(this);
+        Stream = Capabilities.Streams ? new InMemoryStream(this) : new UnsupportedStream(Name);
         Topology = new InMemoryTopology(this);
     }
 
@@ -132,8 +124,12 @@ public sealed class InMemoryTransport : ITransport, IDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>
-        new(handler, retry ?? _defaultRetry, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries)
+    {
+        var policy = retry ?? _defaultRetry;
+        holdDelayedRetries |= CapabilityGuard.HoldsDelayedRetries(Capabilities, policy);
+        return new(handler, policy, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+    }
 
     internal void Track(IConsumer consumer)
     {

@@ -5,6 +5,7 @@ using Messaging.Adapters.RabbitMq.Consuming;
 using Messaging.Adapters.RabbitMq.Publishing;
 using Messaging.Adapters.RabbitMq.Streams;
 using Messaging.Adapters.RabbitMq.Topology;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
@@ -73,6 +74,10 @@ public sealed partial class RabbitMqTransport : ITransport
             ServerSideFiltering = true,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
+
+            // A TTL retry queue could hold a message for up to 2^32-1 ms; one day is the longest delay a RetryPolicy
+            // can ask for, and so the longest this adapter has been made and tested to hold.
+            MaxDelay = TimeSpan.FromDays(1),
         };
         Publisher = new RabbitMqPublisher(this);
         Subscriber = new RabbitMqSubscriber(this);
@@ -172,8 +177,12 @@ public sealed partial class RabbitMqTransport : ITransport
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries) =>
-        new(handler, retry ?? Options.DefaultRetry, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+    internal HandlerPipeline CreatePipeline(MessageHandler handler, RetryPolicy? retry, bool holdDelayedRetries)
+    {
+        var policy = retry ?? Options.DefaultRetry;
+        holdDelayedRetries |= CapabilityGuard.HoldsDelayedRetries(Capabilities, policy);
+        return new(handler, policy, holdDelayedRetries, _time, _loggerFactory.CreateLogger<HandlerPipeline>());
+    }
 
     internal void Track(IConsumer consumer)
     {

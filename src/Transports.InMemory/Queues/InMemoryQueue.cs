@@ -1,4 +1,5 @@
 using Messaging.Adapters.InMemory.Queues;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.InMemory;
 
@@ -39,13 +40,15 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new ConsumerOptions();
         options.Validate();
+        CapabilityGuard.EnsureConsumer(transport.Capabilities, transport.Name, options);
         return Task.FromResult(StartConsumer(transport, transport.Broker.GetOrAddQueue(queue), handler, options, topic: null, subscription: null));
     }
 
     internal static IConsumer StartConsumer(InMemoryTransport transport, QueueState queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription)
     {
         // Ordering by key must not let a delayed retry step aside for the next message of its key, so the wait
-        // happens in the worker, holding the key's turn.
+        // happens in the worker, holding the key's turn. (A transport that cannot hold delayed retries at all holds
+        // them in process too: InMemoryTransport.CreatePipeline asks CapabilityGuard.HoldsDelayedRetries.)
         var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: options.Ordering == MessageOrdering.ByKey);
         var consumer = new QueueConsumer(queue, transport, pipeline, options, topic, subscription);
         transport.Track(consumer);

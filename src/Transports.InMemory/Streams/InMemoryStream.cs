@@ -1,4 +1,5 @@
 using Messaging.Adapters.InMemory.Streams;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.InMemory;
 
@@ -30,6 +31,7 @@ internal sealed class InMemoryStream(InMemoryTransport transport) : IStream
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new StreamReadOptions();
         options.Validate();
+        CapabilityGuard.EnsureStreamRead(transport.Capabilities, transport.Name, options);
 
         // A stream reader handles one message at a time in log order, so a delayed retry waits in place.
         var pipeline = transport.CreatePipeline(handler, options.Retry, holdDelayedRetries: true);
