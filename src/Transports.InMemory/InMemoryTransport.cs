@@ -41,9 +41,9 @@ public sealed class InMemoryTransport : ITransport, IDisposable
     {
         ArgumentNullException.ThrowIfNull(broker);
         options ??= new InMemoryTransportOptions();
-        if (options.MaxMessageSize is < 1 or > 100 * 1024 * 1024)
+        if (options.FindProblems(nameof(InMemoryTransportOptions) + ".") is [var problem, ..])
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageSize, $"{nameof(InMemoryTransportOptions)}.{nameof(InMemoryTransportOptions.MaxMessageSize)} must be 1..104857600, was {options.MaxMessageSize}.");
+            throw new ArgumentOutOfRangeException(nameof(options), problem);
         }
 
         ArgumentNullException.ThrowIfNull(options.DefaultRetry, "options.DefaultRetry");
@@ -53,20 +53,11 @@ public sealed class InMemoryTransport : ITransport, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = _loggerFactory.CreateLogger<InMemoryTransport>();
-        Capabilities = new TransportCapabilities
-        {
-            Streams = true,
-            StreamStartAtTime = true,
-            OrderingByKey = true,
-            DelayedDelivery = true,
-            ServerSideFiltering = true,
-            Durable = false,
-            MaxMessageSize = options.MaxMessageSize,
-        };
+        Capabilities = options.ToCapabilities();
         Publisher = new InMemoryPublisher(this);
         Subscriber = new InMemorySubscriber(this);
         Queue = new InMemoryQueue(this);
-        Stream = new InMemoryStream(this);
+        Stream = Capabilities.Streams ? new InMemoryStream(this) : new UnsupportedStream(Name);
         Topology = new InMemoryTopology(this);
     }
 

@@ -73,6 +73,10 @@ public sealed partial class RabbitMqTransport : ITransport
             ServerSideFiltering = true,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
+
+            // A TTL retry queue could hold a message for up to 2^32-1 ms; one day is the longest delay a RetryPolicy
+            // can ask for, and so the longest this adapter has been made and tested to hold.
+            MaxDelay = TimeSpan.FromDays(1),
         };
         Publisher = new RabbitMqPublisher(this);
         Subscriber = new RabbitMqSubscriber(this);

@@ -1,3 +1,5 @@
+using Messaging.Adapters.Transport;
+
 namespace Messaging.Adapters;
 
 /// <summary>
@@ -36,6 +38,25 @@ public sealed record TransportCapabilities
     /// <value>A larger body is rejected before anything is sent with <see cref="MessageTooLargeException"/>.</value>
     public required int MaxMessageSize { get; init; }
 
+    /// <summary>The longest delay the broker itself can hold a message for before a delayed retry (SQS: 15 minutes per
+    /// message, 12 hours through the visibility timeout).</summary>
+    /// <value><see langword="null"/> when there is no limit (the in-memory transport). A consumer whose retry policy
+    /// can ask for a longer delay (see <see cref="CapabilityGuard.HoldsDelayedRetries"/>) has all its delayed retries
+    /// wait in process, as without <see cref="DelayedDelivery"/>; nothing is refused.</value>
+    public TimeSpan? MaxDelay { get; init; }
+
+    /// <summary>The most messages one batch call (<see cref="IPublisher.PublishBatchAsync"/>, <see cref="IQueue.SendBatchAsync"/>,
+    /// <see cref="IStream.AppendBatchAsync"/>) may carry (SQS and SNS: 10).</summary>
+    /// <value><see langword="null"/> when there is no limit. A larger batch is refused whole, before anything is sent,
+    /// with <see cref="BatchTooLargeException"/>; split it, or send the messages one by one.</value>
+    public int? MaxBatchEntries { get; init; }
+
+    /// <summary>The most body bytes one batch call may carry in total (SQS and SNS: 256 KiB to 1 MiB per request); like
+    /// <see cref="MaxMessageSize"/>, only bodies count and the transport keeps headroom for the metadata.</summary>
+    /// <value><see langword="null"/> when there is no limit. A larger batch is refused whole, before anything is sent,
+    /// with <see cref="BatchTooLargeException"/>.</value>
+    public int? MaxBatchBytes { get; init; }
+
     /// <summary>Throws <see cref="MessageTooLargeException"/> when a message's body is over <see cref="MaxMessageSize"/>.</summary>
     /// <param name="message">The message about to be sent.</param>
     /// <param name="destination">Where it was going, for the error message.</param>
@@ -49,20 +70,35 @@ public sealed record TransportCapabilities
         }
     }
 
-    /// <summary>Checks a whole batch before any of it is sent, so that a bad message sends nothing (the batch
-    /// obligation of <see cref="IPublisher.PublishBatchAsync"/>, <see cref="IQueue.SendBatchAsync"/> and
-    /// <see cref="IStream.AppendBatchAsync"/>).</summary>
+    /// <summary>Checks a whole batch before any of it is sent, so that a bad message or an oversized batch sends
+    /// nothing (the batch obligation of <see cref="IPublisher.PublishBatchAsync"/>, <see cref="IQueue.SendBatchAsync"/>
+    /// and <see cref="IStream.AppendBatchAsync"/>).</summary>
     /// <param name="messages">The batch about to be sent.</param>
     /// <param name="destination">Where it was going, for the error message.</param>
     /// <exception cref="ArgumentException">A message of the batch is null; the message names its index.</exception>
-    /// <exception cref="MessageTooLargeException">A body is too large.</exception>
+    /// <exception cref="MessageTooLargeException">A body is too large (checked first, so the error names the message
+    /// to fix).</exception>
+    /// <exception cref="BatchTooLargeException">The batch has more than <see cref="MaxBatchEntries"/> messages or more
+    /// than <see cref="MaxBatchBytes"/> body bytes.</exception>
     public void EnsureBatchFits(IReadOnlyList<Envelope> messages, string destination)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        long bytes = 0;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i] ?? throw new ArgumentException($"The batch to '{destination}' has a null message at index {i}.", nameof(messages));
             EnsureFits(message, destination);
+            bytes += message.Body.Length;
+        }
+
+        if (messages.Count > MaxBatchEntries)
+        {
+            throw new BatchTooLargeException(nameof(MaxBatchEntries), MaxBatchEntries.Value, messages.Count, destination);
+        }
+
+        if (bytes > MaxBatchBytes)
+        {
+            throw new BatchTooLargeException(nameof(MaxBatchBytes), MaxBatchBytes.Value, bytes, destination);
         }
     }
 }

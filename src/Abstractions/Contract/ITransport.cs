@@ -14,8 +14,17 @@ public interface ITransport : IAsyncDisposable
     /// <summary>The transport's name as used in <c>Messaging:Transport</c>, for example <c>InMemory</c>.</summary>
     string Name { get; }
 
-    /// <summary>What this transport can do; the conformance suite and the library read it.</summary>
+    /// <summary>What this transport can do on every destination; the conformance suite and the library read it.</summary>
     TransportCapabilities Capabilities { get; }
+
+    /// <summary>What this transport can do on one destination, where destinations differ (an SQS FIFO queue
+    /// <c>orders.fifo</c> keeps order by key, a standard queue does not).</summary>
+    /// <param name="destination">The topic, queue or stream, as passed to the contract.</param>
+    /// <returns>The destination's capabilities: never less than <see cref="Capabilities"/>, possibly more. Adapters
+    /// check requests against this value (see <see cref="Transport.CapabilityGuard"/>).</returns>
+    /// <remarks>The default implementation returns <see cref="Capabilities"/>: every destination is alike. A transport
+    /// whose destinations differ implements it; <see cref="Capabilities"/> then says what the least of them offers.</remarks>
+    TransportCapabilities CapabilitiesOf(string destination) => Capabilities;
 
     /// <summary>Publishes to topics.</summary>
     IPublisher Publisher { get; }

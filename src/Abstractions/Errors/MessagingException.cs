@@ -47,6 +47,43 @@ public sealed class MessageTooLargeException : MessagingException
 }
 
 /// <summary>
+/// A batch carries more messages or more bytes than one call of the transport takes; thrown before anything is sent.
+/// </summary>
+/// <remarks>Not a <see cref="MessageTooLargeException"/>: no single message is at fault (each fits), and the remedy
+/// differs (split the batch), so code that catches one must not silently catch the other.</remarks>
+public sealed class BatchTooLargeException : MessagingException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="capability">The limit exceeded, as named in <see cref="TransportCapabilities"/>:
+    /// <c>MaxBatchEntries</c> or <c>MaxBatchBytes</c>.</param>
+    /// <param name="limit">The transport's limit (messages or bytes).</param>
+    /// <param name="actual">The batch's count or total body size.</param>
+    /// <param name="destination">The topic, queue or stream it was going to.</param>
+    public BatchTooLargeException(string capability, long limit, long actual, string destination)
+        : base($"The batch to '{destination}' has {actual} {Unit(capability)}, over the transport's limit of {limit} (TransportCapabilities.{capability}). Nothing was sent; split the batch.")
+    {
+        Capability = capability;
+        Limit = limit;
+        Actual = actual;
+        Destination = destination;
+    }
+
+    /// <summary>The limit exceeded: <c>MaxBatchEntries</c> or <c>MaxBatchBytes</c>.</summary>
+    public string Capability { get; }
+
+    /// <summary>The transport's limit (messages or bytes).</summary>
+    public long Limit { get; }
+
+    /// <summary>The batch's count or total body size.</summary>
+    public long Actual { get; }
+
+    /// <summary>The topic, queue or stream the batch was going to.</summary>
+    public string Destination { get; }
+
+    private static string Unit(string capability) => capability == nameof(TransportCapabilities.MaxBatchBytes) ? "body bytes" : "messages";
+}
+
+/// <summary>
 /// An operation needs a capability the transport does not declare.
 /// </summary>
 public sealed class CapabilityNotSupportedException : MessagingException

@@ -71,7 +71,8 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
         _settings = settings;
         _lanes = settings.Lanes == DeliveryLanes.None ? null : new KeyLanes<TDelivery>();
         _logger = loggerFactory.CreateLogger("Messaging.Adapters.Consuming");
-        _pipeline = new HandlerPipeline(handler, retry, settings.HoldsDelayedRetries, timeProvider, loggerFactory.CreateLogger<HandlerPipeline>());
+        var holdDelayedRetries = settings.HoldsDelayedRetries || CapabilityGuard.HoldsDelayedRetries(settings.Capabilities, retry);
+        _pipeline = new HandlerPipeline(handler, retry, holdDelayedRetries, timeProvider, loggerFactory.CreateLogger<HandlerPipeline>());
     }
 
     /// <inheritdoc />

@@ -50,12 +50,13 @@ public sealed record ConsumerEngineSettings
     /// <summary>The subscription's name, for messages that came through a subscription.</summary>
     public string? Subscription { get; init; }
 
-    /// <summary>Whether delayed retries wait inside the consumer instead of going back to the broker: on transports
-    /// without <see cref="TransportCapabilities.DelayedDelivery"/>, for streams read in order, and for ordered
-    /// consumers unless the broker keeps the order itself (a retry must not let later messages of its key pass).</summary>
+    /// <summary>Whether the lanes make delayed retries wait inside the consumer instead of going back to the broker:
+    /// for streams read in order, and for ordered consumers unless the broker keeps the order itself (a retry must not
+    /// let later messages of its key pass). The engine also holds them where the transport cannot
+    /// (<see cref="CapabilityGuard.HoldsDelayedRetries"/>: no <see cref="TransportCapabilities.DelayedDelivery"/>, or a
+    /// policy whose delays exceed <see cref="TransportCapabilities.MaxDelay"/>).</summary>
     public bool HoldsDelayedRetries =>
-        !Capabilities.DelayedDelivery
-        || Lanes is DeliveryLanes.All or DeliveryLanes.ByScope
+        Lanes is DeliveryLanes.All or DeliveryLanes.ByScope
         || ((Ordering == MessageOrdering.ByKey || Lanes == DeliveryLanes.ByKey) && !BrokerKeepsOrderDuringRetry);
 
     /// <summary>Checks the settings and throws an error that names the bad value.</summary>

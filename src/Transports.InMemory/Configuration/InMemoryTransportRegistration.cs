@@ -47,7 +47,5 @@ public sealed class InMemoryTransportRegistration : ITransportRegistration
 internal sealed class InMemoryTransportOptionsValidator : IValidateOptions<InMemoryTransportOptions>
 {
     public ValidateOptionsResult Validate(string? name, InMemoryTransportOptions options) =>
-        options.MaxMessageSize is < 1 or > 100 * 1024 * 1024
-            ? ValidateOptionsResult.Fail($"Messaging:InMemory:MaxMessageSize must be 1..104857600 (bytes), was {options.MaxMessageSize}.")
-            : ValidateOptionsResult.Success;
+        options.FindProblems("Messaging:InMemory:") is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }

@@ -1,8 +1,11 @@
+using Messaging.Adapters.Transport;
+
 namespace Messaging.Adapters.InMemory;
 
 /// <summary>
 /// Subscribes to in-memory topics: the subscription is the queue <c>&lt;topic&gt;.&lt;subscription&gt;</c> bound to the
-/// topic with its filter; consuming it is consuming that queue.
+/// topic with its filter; consuming it is consuming that queue. Without server-side filtering the binding keeps every
+/// message and the consumer applies the filter.
 /// </summary>
 internal sealed class InMemorySubscriber(InMemoryTransport transport) : ISubscriber
 {
@@ -13,7 +16,9 @@ internal sealed class InMemorySubscriber(InMemoryTransport transport) : ISubscri
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new SubscriptionOptions();
         options.Validate();
-        var queue = InMemoryTopology.EnsureSubscription(transport.Broker, topic, subscription, options.Filter);
-        return InMemoryQueue.StartConsumerAsync(transport, queue, handler, options, topic, subscription);
+        CapabilityGuard.EnsureConsumer(transport.Capabilities, transport.Name, options);
+        var queue = InMemoryTopology.EnsureSubscription(transport, topic, subscription, options.Filter);
+        var consumerFilter = transport.Capabilities.ServerSideFiltering ? null : options.Filter;
+        return InMemoryQueue.StartConsumerAsync(transport, queue, handler, options, topic, subscription, consumerFilter);
     }
 }

@@ -40,10 +40,11 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new ConsumerOptions();
         options.Validate();
-        return StartConsumerAsync(transport, transport.Broker.GetOrAddQueue(queue), handler, options, topic: null, subscription: null);
+        CapabilityGuard.EnsureConsumer(transport.Capabilities, transport.Name, options);
+        return StartConsumerAsync(transport, transport.Broker.GetOrAddQueue(queue), handler, options, topic: null, subscription: null, filter: null);
     }
 
-    internal static async Task<IConsumer> StartConsumerAsync(InMemoryTransport transport, QueueState queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription)
+    internal static async Task<IConsumer> StartConsumerAsync(InMemoryTransport transport, QueueState queue, MessageHandler handler, ConsumerOptions options, string? topic, string? subscription, SubscriptionFilter? filter)
     {
         var receiver = new QueueReceiver(queue, transport, options.Ordering, topic, subscription);
         var consumer = transport.CreateConsumer(receiver, handler, options.Retry, new ConsumerEngineSettings
@@ -57,6 +58,7 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
             // The queue itself hands out one message of a key at a time (it parks the others), so the engine needs
             // no lanes; a delayed retry still waits in process, holding its key's turn.
             Lanes = DeliveryLanes.None,
+            Filter = filter,
             Topic = topic,
             Subscription = subscription,
         });

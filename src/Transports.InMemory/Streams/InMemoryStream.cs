@@ -31,6 +31,7 @@ internal sealed class InMemoryStream(InMemoryTransport transport) : IStream
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new StreamReadOptions();
         options.Validate();
+        CapabilityGuard.EnsureStreamRead(transport.Capabilities, transport.Name, options);
 
         var log = transport.Broker.GetOrAddStream(stream);
         var receiver = new StreamReceiver(log, readerGroup, options, transport, transport.Time);

@@ -18,7 +18,7 @@ internal sealed class InMemoryTopology(InMemoryTransport transport) : ITopology
                 broker.GetOrAddTopic(destination.Name);
                 break;
             case DestinationKind.Subscription:
-                EnsureSubscription(broker, destination.Name, destination.Subscription!, destination.Filter);
+                EnsureSubscription(transport, destination.Name, destination.Subscription!, destination.Filter);
                 break;
             case DestinationKind.Queue:
                 broker.GetOrAddQueue(destination.Name);
@@ -66,12 +66,16 @@ internal sealed class InMemoryTopology(InMemoryTransport transport) : ITopology
 
     /// <summary>Creates the subscription queue and its dead-letter queue and binds it to the topic with the filter
     /// (replacing an earlier filter, as re-binding does on a broker).</summary>
-    internal static QueueState EnsureSubscription(InMemoryBroker broker, string topic, string subscription, SubscriptionFilter? filter)
+    internal static QueueState EnsureSubscription(InMemoryTransport transport, string topic, string subscription, SubscriptionFilter? filter)
     {
+        var broker = transport.Broker;
         var name = DestinationNames.SubscriptionQueue(topic, subscription);
         var queue = broker.GetOrAddQueue(name);
         broker.GetOrAddQueue(name + DestinationNames.DeadLetterSuffix);
-        broker.GetOrAddTopic(topic).Bind(subscription, queue, filter);
+
+        // Standing in for a broker without server-side filtering: the binding takes every message of the topic, and
+        // the subscription's consumers apply the filter (see InMemorySubscriber).
+        broker.GetOrAddTopic(topic).Bind(subscription, queue, transport.Capabilities.ServerSideFiltering ? filter : null);
         return queue;
     }
 }

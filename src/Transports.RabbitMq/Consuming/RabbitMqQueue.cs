@@ -33,6 +33,7 @@ internal sealed class RabbitMqQueue(RabbitMqTransport transport) : IQueue
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new ConsumerOptions();
         options.Validate();
+        Transport.CapabilityGuard.EnsureConsumer(transport.Capabilities, transport.Name, options);
         if (transport.Options.ProvisionOnFirstUse)
         {
             await transport.Provisioner.EnsureQueueAsync(queue, cancellationToken).ConfigureAwait(false);

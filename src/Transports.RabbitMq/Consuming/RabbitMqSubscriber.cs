@@ -17,6 +17,7 @@ internal sealed class RabbitMqSubscriber(RabbitMqTransport transport) : ISubscri
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new SubscriptionOptions();
         options.Validate();
+        Transport.CapabilityGuard.EnsureConsumer(transport.Capabilities, transport.Name, options);
         if (transport.Options.ProvisionOnFirstUse)
         {
             await transport.Provisioner.EnsureSubscriptionAsync(topic, subscription, options.Filter, cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,7 @@ internal sealed class RabbitMqStream(RabbitMqTransport transport) : IStream
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new StreamReadOptions();
         options.Validate();
+        CapabilityGuard.EnsureStreamRead(transport.Capabilities, transport.Name, options);
         if (transport.Options.ProvisionOnFirstUse)
         {
             await transport.Provisioner.EnsureStreamAsync(stream, cancellationToken).ConfigureAwait(false);

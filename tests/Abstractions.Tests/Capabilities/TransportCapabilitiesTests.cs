@@ -81,4 +81,64 @@ public sealed class TransportCapabilitiesTests
         Assert.Contains("index 1", nullMessage.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentNullException>(() => capabilities.EnsureBatchFits(null!, "orders"));
     }
+
+    [Fact]
+    public void A_batch_of_exactly_MaxBatchEntries_fits_and_one_more_is_refused_naming_the_limit_the_count_and_the_destination()
+    {
+        var capabilities = new TransportCapabilities { MaxMessageSize = 1024, MaxBatchEntries = 10 };
+
+        capabilities.EnsureBatchFits(Messages(10, 1), "orders");
+        var ex = Assert.Throws<BatchTooLargeException>(() => capabilities.EnsureBatchFits(Messages(11, 1), "orders"));
+
+        Assert.Equal(nameof(TransportCapabilities.MaxBatchEntries), ex.Capability);
+        Assert.Equal(10, ex.Limit);
+        Assert.Equal(11, ex.Actual);
+        Assert.Equal("orders", ex.Destination);
+        Assert.Contains("'orders' has 11 messages", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("limit of 10 (TransportCapabilities.MaxBatchEntries)", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<MessagingException>(ex, exactMatch: false);
+    }
+
+    [Fact]
+    public void A_batch_of_exactly_MaxBatchBytes_fits_and_one_byte_more_is_refused_naming_the_limit_the_size_and_the_destination()
+    {
+        var capabilities = new TransportCapabilities { MaxMessageSize = 1024, MaxBatchBytes = 4096 };
+
+        capabilities.EnsureBatchFits(Messages(4, 1024), "orders");
+        var ex = Assert.Throws<BatchTooLargeException>(() => capabilities.EnsureBatchFits([.. Messages(4, 1024), new Envelope("t", new byte[1])], "orders"));
+
+        Assert.Equal(nameof(TransportCapabilities.MaxBatchBytes), ex.Capability);
+        Assert.Equal(4096, ex.Limit);
+        Assert.Equal(4097, ex.Actual);
+        Assert.Equal("orders", ex.Destination);
+        Assert.Contains("4097 body bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_bodies_count_toward_MaxBatchBytes()
+    {
+        var capabilities = new TransportCapabilities { MaxMessageSize = 1024, MaxBatchBytes = 10 };
+
+        capabilities.EnsureBatchFits([new Envelope(new string('t', 500), new byte[10]).WithHeader("h", new string('x', 4096))], "orders");
+    }
+
+    [Fact]
+    public void An_oversized_message_is_named_before_the_batch_limits_are_checked()
+    {
+        var capabilities = new TransportCapabilities { MaxMessageSize = 4, MaxBatchEntries = 2, MaxBatchBytes = 8 };
+        var tooLarge = new Envelope("t", new byte[5]);
+
+        var ex = Assert.Throws<MessageTooLargeException>(() => capabilities.EnsureBatchFits([.. Messages(3, 4), tooLarge], "orders"));
+
+        Assert.Equal(tooLarge.Id, ex.MessageId);
+    }
+
+    [Fact]
+    public void Without_batch_limits_any_batch_of_fitting_messages_fits()
+    {
+        new TransportCapabilities { MaxMessageSize = 1024 }.EnsureBatchFits(Messages(5000, 1024), "orders");
+    }
+
+    private static List<Envelope> Messages(int count, int bodySize) =>
+        Enumerable.Range(0, count).Select(_ => new Envelope("t", new byte[bodySize])).ToList();
 }

@@ -18,6 +18,9 @@ public sealed class StartupValidationTests
     [InlineData("Messaging:ShutdownTimeout", "01:00:01", "Messaging:ShutdownTimeout must be 00:00:00..01:00:00, was 01:00:01.")]
     [InlineData("Messaging:InMemory:MaxMessageSize", "0", "Messaging:InMemory:MaxMessageSize")]
     [InlineData("Messaging:InMemory:MaxMessageSize", "104857601", "Messaging:InMemory:MaxMessageSize")]
+    [InlineData("Messaging:InMemory:MaxBatchEntries", "0", "Messaging:InMemory:MaxBatchEntries must be 1..10000 (or unset for no limit), was 0.")]
+    [InlineData("Messaging:InMemory:MaxBatchBytes", "0", "Messaging:InMemory:MaxBatchBytes must be 1..104857600 (bytes, or unset for no limit), was 0.")]
+    [InlineData("Messaging:InMemory:MaxDelay", "00:00:00", "Messaging:InMemory:MaxDelay must be more than 00:00:00")]
     public async Task An_invalid_option_stops_the_host_from_starting_with_a_message_naming_the_full_key(string key, string value, string expected)
     {
         using var host = BuildHost((key, value));

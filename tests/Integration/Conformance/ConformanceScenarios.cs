@@ -28,40 +28,73 @@ public abstract class ConformanceScenarios<TFixture>(TFixture fixture) : IClassF
     /// <returns>The ids.</returns>
     protected static List<string> IdsOf(IEnumerable<Envelope> messages) => messages.Select(m => m.Id).ToList();
 
-    /// <summary>Publishes messages in batches of 100.</summary>
+    /// <summary>Publishes messages in batches of up to 100 that fit the transport's batch limits.</summary>
     /// <param name="topic">The topic.</param>
     /// <param name="messages">The messages.</param>
     /// <returns>A task that completes when all are confirmed.</returns>
     protected async Task PublishAllAsync(string topic, IReadOnlyList<Envelope> messages)
     {
-        foreach (var chunk in messages.Chunk(100))
+        foreach (var chunk in FittingBatches(messages))
         {
             await Transport.Publisher.PublishBatchAsync(topic, chunk, Ct);
         }
     }
 
-    /// <summary>Sends messages in batches of 100.</summary>
+    /// <summary>Sends messages in batches of up to 100 that fit the transport's batch limits.</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="messages">The messages.</param>
     /// <returns>A task that completes when all are confirmed.</returns>
     protected async Task SendAllAsync(string queue, IReadOnlyList<Envelope> messages)
     {
-        foreach (var chunk in messages.Chunk(100))
+        foreach (var chunk in FittingBatches(messages))
         {
             await Transport.Queue.SendBatchAsync(queue, chunk, Ct);
         }
     }
 
-    /// <summary>Appends messages in batches of 100.</summary>
+    /// <summary>Appends messages in batches of up to 100 that fit the transport's batch limits.</summary>
     /// <param name="stream">The stream.</param>
     /// <param name="messages">The messages.</param>
     /// <returns>A task that completes when all are confirmed.</returns>
     protected async Task AppendAllAsync(string stream, IReadOnlyList<Envelope> messages)
     {
-        foreach (var chunk in messages.Chunk(100))
+        foreach (var chunk in FittingBatches(messages))
         {
             await Transport.Stream.AppendBatchAsync(stream, chunk, Ct);
         }
+    }
+
+    /// <summary>Splits messages, in order, into batches of at most 100 that stay within
+    /// <see cref="TransportCapabilities.MaxBatchEntries"/> and <see cref="TransportCapabilities.MaxBatchBytes"/>.</summary>
+    /// <param name="messages">The messages.</param>
+    /// <returns>The batches.</returns>
+    protected List<List<Envelope>> FittingBatches(IReadOnlyList<Envelope> messages)
+    {
+        var capabilities = Fixture.Capabilities;
+        var maxEntries = Math.Min(100, capabilities.MaxBatchEntries ?? 100);
+        var maxBytes = capabilities.MaxBatchBytes ?? long.MaxValue;
+        var batches = new List<List<Envelope>>();
+        var current = new List<Envelope>();
+        long bytes = 0;
+        foreach (var message in messages)
+        {
+            if (current.Count == maxEntries || (current.Count > 0 && bytes + message.Body.Length > maxBytes))
+            {
+                batches.Add(current);
+                current = [];
+                bytes = 0;
+            }
+
+            current.Add(message);
+            bytes += message.Body.Length;
+        }
+
+        if (current.Count > 0)
+        {
+            batches.Add(current);
+        }
+
+        return batches;
     }
 
     /// <summary>Waits for a task the test expects to complete, failing with <paramref name="what"/> after the fixture's timeout.</summary>

@@ -90,7 +90,8 @@ public abstract class EnvelopeRoundTripScenarios<TFixture>(TFixture fixture) : C
         await scope.ConsumeAsync(queue, log.Handler);
         var messages = Samples();
 
-        await Transport.Queue.SendBatchAsync(queue, messages, Ct);
+        // In as few batch calls as the transport's batch limits allow (the largest sample alone may fill one).
+        await SendAllAsync(queue, messages);
 
         await log.AssertReceivesExactlyAsync(IdsOf(messages), Fixture);
         AssertEachArrivedUnchanged(log, messages, _ => { });

@@ -37,6 +37,30 @@ public abstract class FilteringScenarios<TFixture>(TFixture fixture) : Conforman
         await AssertFilterKeepsExactlyTheMatchesAsync(filter);
     }
 
+    [Fact]
+    public async Task Without_server_side_filtering_the_consumer_acknowledges_unmatched_messages_without_handling_them()
+    {
+        Capability.RequireMissing(Fixture, nameof(TransportCapabilities.ServerSideFiltering));
+        await using var scope = Fixture.StartScenario();
+        var topic = scope.NewTopic("consumer-filtered");
+        var subscription = scope.NewSubscription(topic, "consumer-filtered");
+        var filter = SubscriptionFilter.ForTypes("order.placed");
+        await Transport.Topology.EnsureAsync(Destination.ForSubscription(topic, subscription, filter), Ct);
+        var filteredLog = NewLog($"subscription {subscription} with a filter");
+        var consumer = await scope.SubscribeAsync(topic, subscription, filteredLog.Handler, new SubscriptionOptions { Filter = filter });
+        var messages = Fixture.NewMessages(20, (i, m) => m with { Type = Types[i % Types.Length] });
+
+        await PublishAllAsync(topic, messages);
+        await filteredLog.AssertReceivesExactlyAsync(IdsOf(messages.Where(filter.Matches)), Fixture);
+        await consumer.DisposeAsync();
+
+        // Had the unmatched messages been left unacknowledged, a consumer of the subscription without a filter
+        // would get them now.
+        var leftoversLog = NewLog($"subscription {subscription} after the filtered consumer stopped");
+        await scope.SubscribeAsync(topic, subscription, leftoversLog.Handler);
+        await leftoversLog.AssertReceivesNothingAsync(Fixture);
+    }
+
     private async Task AssertFilterKeepsExactlyTheMatchesAsync(SubscriptionFilter filter)
     {
         await using var scope = Fixture.StartScenario();

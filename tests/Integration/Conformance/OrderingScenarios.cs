@@ -87,10 +87,34 @@ public abstract class OrderingScenarios<TFixture>(TFixture fixture) : Conformanc
         Capability.RequireMissing(Fixture, nameof(TransportCapabilities.OrderingByKey));
         await using var scope = Fixture.StartScenario();
         var queue = scope.NewQueue("unordered");
-        var error = await Assert.ThrowsAsync<CapabilityNotSupportedException>(
-            () => scope.ConsumeAsync(queue, NewLog("never").Handler, new ConsumerOptions { Ordering = MessageOrdering.ByKey }));
+        var log = NewLog("never");
+        AssertRefused(await Assert.ThrowsAsync<CapabilityNotSupportedException>(
+            () => scope.ConsumeAsync(queue, log.Handler, new ConsumerOptions { Ordering = MessageOrdering.ByKey })));
+
+        // No consumer was left running by the refused call: what is sent stays for a consumer that is allowed.
+        var message = Fixture.NewMessage();
+        await Transport.Queue.SendAsync(queue, message, Ct);
+        await log.AssertReceivesNothingAsync(Fixture);
+        await scope.ConsumeAsync(queue, log.Handler);
+        await log.AssertReceivesExactlyAsync([message.Id], Fixture);
+    }
+
+    [Fact]
+    public async Task Ordering_by_key_is_refused_on_a_subscription_where_the_transport_does_not_offer_it()
+    {
+        Capability.RequireMissing(Fixture, nameof(TransportCapabilities.OrderingByKey));
+        await using var scope = Fixture.StartScenario();
+        var topic = scope.NewTopic("unordered");
+        var subscription = scope.NewSubscription(topic, "unordered");
+        AssertRefused(await Assert.ThrowsAsync<CapabilityNotSupportedException>(
+            () => scope.SubscribeAsync(topic, subscription, NewLog("never").Handler, new SubscriptionOptions { Ordering = MessageOrdering.ByKey })));
+    }
+
+    private void AssertRefused(CapabilityNotSupportedException error)
+    {
         Assert.Equal(nameof(TransportCapabilities.OrderingByKey), error.Capability);
         Assert.Equal(Fixture.TransportName, error.Transport);
+        Assert.Contains(nameof(TransportCapabilities.OrderingByKey), error.Message, StringComparison.Ordinal);
     }
 
     private IReadOnlyList<Envelope> KeyedMessages() =>

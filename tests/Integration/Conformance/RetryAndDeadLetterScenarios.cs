@@ -55,6 +55,50 @@ public abstract class RetryAndDeadLetterScenarios<TFixture>(TFixture fixture) : 
     }
 
     [Fact]
+    public async Task Without_delayed_delivery_a_delayed_retry_waits_in_the_consumer_then_dead_letters_after_the_maximum()
+    {
+        Capability.RequireMissing(Fixture, nameof(TransportCapabilities.DelayedDelivery));
+        await using var scope = Fixture.StartScenario();
+        var queue = scope.NewQueue("held-retry");
+        var policy = Fixture.FastRetry;
+        Assert.True(policy.DelayBefore(policy.MaxAttempts) > TimeSpan.Zero, "FastRetry must have delayed retries for this scenario.");
+        var failing = Fixture.NewMessage();
+        var next = Fixture.NewMessage();
+        var order = new ConcurrentQueue<string>();
+        var handled = NewLog("the message after the failing one");
+        var attempts = new AttemptLog();
+        await scope.ConsumeAsync(
+            queue,
+            (message, cancellationToken) =>
+            {
+                order.Enqueue($"{message.Envelope.Id}#{message.Attempt}");
+                if (message.Envelope.Id == failing.Id)
+                {
+                    return attempts.FailingHandler(message, cancellationToken);
+                }
+
+                handled.Record(message);
+                return ValueTask.CompletedTask;
+            },
+            new ConsumerOptions { MaxInFlight = 1, Retry = policy });
+        var deadLetters = await ConsumeDeadLettersAsync(scope, queue);
+
+        await Transport.Queue.SendAsync(queue, failing, Ct);
+        await Transport.Queue.SendAsync(queue, next, Ct);
+
+        await Task.WhenAll(
+            deadLetters.AssertReceivesExactlyAsync([failing.Id], Fixture),
+            handled.AssertReceivesExactlyAsync([next.Id], Fixture));
+        attempts.AssertEachTriedExactly([failing], policy);
+        AssertDeadLettersCarryTheFailure(deadLetters, [failing], source: queue, policy.MaxAttempts, typeof(InvalidOperationException), attempts.LastFailureMessage);
+
+        // Held in process, the retries keep the consumer's only in-flight slot: every attempt of the failing message
+        // runs before the next message. (A broker holding them would have let the next message through meanwhile.)
+        List<string> expected = [.. Enumerable.Range(1, policy.MaxAttempts).Select(a => $"{failing.Id}#{a}"), $"{next.Id}#1"];
+        Assert.Equal(expected, order.ToList());
+    }
+
+    [Fact]
     public async Task A_message_that_succeeds_on_a_retry_is_handled_once_and_not_dead_lettered()
     {
         await using var scope = Fixture.StartScenario();

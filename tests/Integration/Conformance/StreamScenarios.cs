@@ -311,6 +311,24 @@ public abstract class StreamScenarios<TFixture>(TFixture fixture) : ConformanceS
         }
     }
 
+    [Fact]
+    public async Task A_read_from_a_time_is_refused_where_the_transport_cannot_start_at_a_time()
+    {
+        Capability.RequireMissing(Fixture, nameof(TransportCapabilities.StreamStartAtTime));
+        await using var scope = Fixture.StartScenario();
+        var stream = scope.NewStream("no-time");
+        var options = new StreamReadOptions { StartPosition = StreamPosition.AtTime(DateTimeOffset.UtcNow.AddMinutes(-1)) };
+
+        var error = await Assert.ThrowsAsync<CapabilityNotSupportedException>(
+            () => scope.ReadAsync(stream, scope.NewReaderGroup(stream), NewLog("never").Handler, options));
+
+        // A transport without streams refuses every read for that first (the scenario above); one with streams
+        // refuses this read for the start position.
+        var missing = Fixture.Capabilities.Streams ? nameof(TransportCapabilities.StreamStartAtTime) : nameof(TransportCapabilities.Streams);
+        Assert.Equal(missing, error.Capability);
+        Assert.Equal(Fixture.TransportName, error.Transport);
+    }
+
     private static int SequenceOf(ReceivedMessage message) => int.Parse(message.Envelope.Headers[SequenceHeader], CultureInfo.InvariantCulture);
 
     private List<Envelope> Numbered(int from, int count, Func<int, string?>? key = null) =>

@@ -119,9 +119,14 @@ public sealed partial class SuitePolicyTests
                 problems.Add($"{file.RelativePath} calls Capability.Require/RequireMissing without `Fixture, nameof(TransportCapabilities.X)`.");
             }
 
-            foreach (var name in wellFormed.Select(m => m.Groups["capability"].Value).Where(n => !Capability.Names.Contains(n)))
+            foreach (Match call in wellFormed)
             {
-                problems.Add($"{file.RelativePath} requires '{name}', which is not a boolean capability ({string.Join(", ", Capability.Names)}).");
+                var (name, isLimit) = (call.Groups["capability"].Value, call.Groups["kind"].Value == "Limit");
+                var allowed = isLimit ? Capability.LimitNames : Capability.Names;
+                if (!allowed.Contains(name))
+                {
+                    problems.Add($"{file.RelativePath} requires '{name}', which is not a {(isLimit ? "nullable limit" : "boolean capability")} ({string.Join(", ", allowed)}).");
+                }
             }
         }
 
@@ -150,6 +155,17 @@ public sealed partial class SuitePolicyTests
 
         Assert.Throws<ArgumentException>(() => Capability.ReasonToSkip(none, "Probe", "NoSuchCapability"));
         Assert.Throws<ArgumentException>(() => Capability.ReasonToSkip(none, "Probe", nameof(TransportCapabilities.MaxMessageSize)));
+
+        Assert.NotEmpty(Capability.LimitNames);
+        var limited = none with { MaxDelay = TimeSpan.FromMinutes(15), MaxBatchEntries = 10, MaxBatchBytes = 1024 };
+        foreach (var limit in Capability.LimitNames)
+        {
+            Assert.StartsWith(limit + ": ", Capability.ReasonToSkipWithoutLimit(none, "Probe", limit), StringComparison.Ordinal);
+            Assert.Null(Capability.ReasonToSkipWithoutLimit(limited, "Probe", limit));
+        }
+
+        Assert.Throws<ArgumentException>(() => Capability.ReasonToSkipWithoutLimit(none, "Probe", nameof(TransportCapabilities.Streams)));
+        Assert.Throws<ArgumentException>(() => Capability.ReasonToSkipWithoutLimit(none, "Probe", nameof(TransportCapabilities.MaxMessageSize)));
     }
 
     [Fact]
@@ -246,10 +262,10 @@ public sealed partial class SuitePolicyTests
         return files;
     }
 
-    [GeneratedRegex(@"Capability\.Require(Missing)?\(\s*Fixture\s*,\s*nameof\(TransportCapabilities\.(?<capability>\w+)\)\s*\)")]
+    [GeneratedRegex(@"Capability\.Require(?<kind>Missing|Limit)?\(\s*Fixture\s*,\s*nameof\(TransportCapabilities\.(?<capability>\w+)\)\s*\)")]
     private static partial Regex RequireCallPattern();
 
-    [GeneratedRegex(@"Capability\.Require(Missing)?\(")]
+    [GeneratedRegex(@"Capability\.Require(Missing|Limit)?\(")]
     private static partial Regex AnyRequirePattern();
 
     [GeneratedRegex(@"using\s+(?<ns>Messaging\.Adapters\.(?!Integration\.Conformance\b)[\w.]+)\s*;")]

@@ -39,8 +39,13 @@ public abstract class TransportFixture : IAsyncLifetime
     /// <summary>What the transport declares it can do: read from <see cref="ITransport.Capabilities"/>, never a second list.</summary>
     public TransportCapabilities Capabilities => Transport.Capabilities;
 
-    /// <summary>The transport's name, for messages.</summary>
+    /// <summary>The transport's name, as errors carry it (<see cref="CapabilityNotSupportedException.Transport"/>).</summary>
     public string TransportName => Transport.Name;
+
+    /// <summary>The transport as skip reasons show it.</summary>
+    /// <value>By default <see cref="TransportName"/>; a fixture that configures its transport differently from the
+    /// default says how, for example <c>InMemory(minimal)</c>, so that its skips are told apart.</value>
+    public virtual string TransportLabel => TransportName;
 
     /// <summary>Where the transport's broker is and which environment variable points elsewhere, for messages.</summary>
     public abstract string EndpointDescription { get; }

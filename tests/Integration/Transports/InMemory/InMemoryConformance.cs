@@ -30,3 +30,31 @@ public sealed class InMemoryLimits(InMemoryFixture f) : LimitScenarios<InMemoryF
 public sealed class InMemoryTopology(InMemoryFixture f) : TopologyScenarios<InMemoryFixture>(f);
 
 public sealed class InMemoryShutdown(InMemoryFixture f) : ShutdownScenarios<InMemoryFixture>(f);
+
+// The same areas on the transport with every capability off (InMemoryMinimalFixture): refusals and fallbacks run here.
+
+public sealed class InMemoryMinimalFanOut(InMemoryMinimalFixture f) : FanOutScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalCompetingConsumers(InMemoryMinimalFixture f) : CompetingConsumersScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalSubscriptions(InMemoryMinimalFixture f) : SubscriptionScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalFiltering(InMemoryMinimalFixture f) : FilteringScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalRetryAndDeadLetter(InMemoryMinimalFixture f) : RetryAndDeadLetterScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalOrdering(InMemoryMinimalFixture f) : OrderingScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalInFlightLimit(InMemoryMinimalFixture f) : InFlightLimitScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalRequestReply(InMemoryMinimalFixture f) : RequestReplyScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalStreams(InMemoryMinimalFixture f) : StreamScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalEnvelopeRoundTrip(InMemoryMinimalFixture f) : EnvelopeRoundTripScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalLimits(InMemoryMinimalFixture f) : LimitScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalTopology(InMemoryMinimalFixture f) : TopologyScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalShutdown(InMemoryMinimalFixture f) : ShutdownScenarios<InMemoryMinimalFixture>(f);
