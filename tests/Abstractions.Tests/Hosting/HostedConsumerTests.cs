@@ -148,6 +148,50 @@ public sealed class HostedConsumerTests
         Assert.Equal(sent.Id, again.Envelope.Id);
     }
 
+    [Fact]
+    public async Task A_consumer_that_dies_stops_the_host_by_default()
+    {
+        var consumer = new Messaging.Adapters.Tests.TestDoubles.RecordingQueue.RecordingConsumer();
+        using var host = BuildHost(services => services.AddSingleton(new Messaging.Adapters.Hosting.ConsumerRegistration("queue 'dies'", (_, _, _) => Task.FromResult<IConsumer>(consumer))));
+        await host.StartAsync(TestToken);
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping.TrySetResult());
+
+        consumer.Die(new InvalidOperationException("queue 'dies' was deleted"));
+
+        await stopping.Task.WaitAsync(WaitLimit, TestToken);
+        await host.StopAsync(TestToken);
+    }
+
+    [Fact]
+    public async Task A_consumer_that_dies_is_started_again_with_the_restart_policy()
+    {
+        var consumers = new[] { new Messaging.Adapters.Tests.TestDoubles.RecordingQueue.RecordingConsumer(), new Messaging.Adapters.Tests.TestDoubles.RecordingQueue.RecordingConsumer() };
+        var starts = 0;
+        var restarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = BuildHost(
+            services => services.AddSingleton(new Messaging.Adapters.Hosting.ConsumerRegistration("queue 'dies'", (_, _, _) =>
+            {
+                var started = Interlocked.Increment(ref starts);
+                if (started == 2)
+                {
+                    restarted.TrySetResult();
+                }
+
+                return Task.FromResult<IConsumer>(consumers[Math.Min(started, 2) - 1]);
+            })),
+            ("Messaging:ConsumerFailure", "Restart"),
+            ("Messaging:ConsumerRestartDelay", "00:00:00.050"));
+        await host.StartAsync(TestToken);
+
+        consumers[0].Die(new InvalidOperationException("reader failed"));
+
+        await restarted.Task.WaitAsync(WaitLimit, TestToken);
+        await host.StopAsync(TestToken);
+        Assert.Equal(2, Volatile.Read(ref starts));
+        Assert.Equal(1, consumers[1].Stops);
+    }
+
     private static IHost BuildHost(Action<IServiceCollection> configure, params (string Key, string Value)[] values)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
