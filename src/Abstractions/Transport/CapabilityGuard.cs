@@ -23,7 +23,14 @@ public static class CapabilityGuard
     {
         ArgumentNullException.ThrowIfNull(capabilities);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Ordering == MessageOrdering.ByKey && !capabilities.OrderingByKey)
+        EnsureOrdering(capabilities, transport, options.Ordering == MessageOrdering.ByKey);
+    }
+
+    /// <summary>Refuses ordering by key without <see cref="TransportCapabilities.OrderingByKey"/>; the engine's settings
+    /// check the same rule through here.</summary>
+    internal static void EnsureOrdering(TransportCapabilities capabilities, string transport, bool orderedByKey)
+    {
+        if (orderedByKey && !capabilities.OrderingByKey)
         {
             throw new CapabilityNotSupportedException(nameof(TransportCapabilities.OrderingByKey), transport);
         }

@@ -84,9 +84,6 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
     /// <inheritdoc />
     public CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>The settings the consumer runs with.</summary>
-    public ConsumerEngineSettings Settings => _settings;
-
     /// <summary>Starts the receiver (and, for a pulling receiver, the receive loop).</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes once the consumer receives.</returns>

@@ -44,12 +44,6 @@ public sealed record ConsumerEngineSettings
     /// <value>The default value is <see langword="null"/>: every message is handled.</value>
     public SubscriptionFilter? Filter { get; init; }
 
-    /// <summary>The topic, for messages that came through a subscription.</summary>
-    public string? Topic { get; init; }
-
-    /// <summary>The subscription's name, for messages that came through a subscription.</summary>
-    public string? Subscription { get; init; }
-
     /// <summary>Whether the lanes make delayed retries wait inside the consumer instead of going back to the broker:
     /// for streams read in order, and for ordered consumers unless the broker keeps the order itself (a retry must not
     /// let later messages of its key pass). The engine also holds them where the transport cannot
@@ -81,10 +75,7 @@ public sealed record ConsumerEngineSettings
             throw new ArgumentOutOfRangeException(nameof(Ordering), Ordering, $"{nameof(ConsumerEngineSettings)}.{nameof(Ordering)} must be one of {string.Join(", ", Enum.GetNames<MessageOrdering>())}, was {Ordering}.");
         }
 
-        if ((Ordering == MessageOrdering.ByKey || Lanes == DeliveryLanes.ByKey) && !Capabilities.OrderingByKey)
-        {
-            throw new CapabilityNotSupportedException(nameof(TransportCapabilities.OrderingByKey), Transport);
-        }
+        CapabilityGuard.EnsureOrdering(Capabilities, Transport, orderedByKey: Ordering == MessageOrdering.ByKey || Lanes == DeliveryLanes.ByKey);
     }
 }
 

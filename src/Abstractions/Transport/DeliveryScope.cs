@@ -37,9 +37,6 @@ public sealed class DeliveryScope : IDisposable
     /// <summary>Why the scope ended, once it has.</summary>
     public string? EndReason => Volatile.Read(ref _endReason);
 
-    /// <summary>Deliveries of this scope received and not yet settled (running or waiting in a lane).</summary>
-    public int Outstanding => Volatile.Read(ref _outstanding);
-
     /// <summary>Marks the scope ended (the broker session is gone or going); the first reason is kept.</summary>
     /// <param name="reason">Why, for logs.</param>
     public void End(string reason)

@@ -59,8 +59,6 @@ internal sealed class InMemoryQueue(InMemoryTransport transport) : IQueue
             // no lanes; a delayed retry still waits in process, holding its key's turn.
             Lanes = DeliveryLanes.None,
             Filter = filter,
-            Topic = topic,
-            Subscription = subscription,
         });
 
         await consumer.StartAsync(CancellationToken.None).ConfigureAwait(false);

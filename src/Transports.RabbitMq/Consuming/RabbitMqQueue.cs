@@ -57,8 +57,6 @@ internal sealed class RabbitMqQueue(RabbitMqTransport transport) : IQueue
             // The broker matches the filter's headers; this catches a binding of an earlier filter and headers the
             // broker cannot match (x-...).
             Filter = filter,
-            Topic = topic,
-            Subscription = subscription,
         });
         await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
         transport.Consumers.Add(consumer, transport);

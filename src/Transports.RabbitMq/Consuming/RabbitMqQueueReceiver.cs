@@ -265,22 +265,10 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 
     private async ValueTask SettleQuietlyAsync(RabbitMqDelivery delivery, bool ack)
     {
-        var channel = delivery.Session.Channel;
-        try
-        {
-            if (ack)
-            {
-                await channel.BasicAckAsync(delivery.Tag, false, CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                await channel.BasicNackAsync(delivery.Tag, false, true, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (BrokerErrors.IsConnectionLoss(ex) || BrokerErrors.IsChannelRefusal(ex, out _))
+        if (await ChannelSettlement.SettleQuietlyAsync(delivery.Session.Channel, delivery.Tag, ack).ConfigureAwait(false) is { } problem)
         {
             // The channel is gone, and with it every unacknowledged delivery: the broker redelivers this one.
-            LogSettleLost(_logger, delivery.Tag, queue, ex.Message);
+            LogSettleLost(_logger, delivery.Tag, queue, problem);
         }
     }
 

@@ -50,7 +50,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
     public async ValueTask AcknowledgeAsync(Entry delivery)
     {
         // Acknowledging a stream message only returns credit to the broker; the checkpoint is the group's position.
-        await AckQuietlyAsync(delivery.Reading.Channel, delivery.Tag).ConfigureAwait(false);
+        await ChannelSettlement.SettleQuietlyAsync(delivery.Reading.Channel, delivery.Tag, ack: true).ConfigureAwait(false);
         Advance(delivery.Message.StreamOffset!.Value, handled: true);
     }
 
@@ -185,7 +185,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
         var offset = AmqpEnvelope.ReadLong(args.BasicProperties, AmqpEnvelope.StreamOffsetHeader) ?? -1;
         if (Skip(args, offset, reading.From, reading.FromTime))
         {
-            await AckQuietlyAsync(reading.Channel, args.DeliveryTag).ConfigureAwait(false);
+            await ChannelSettlement.SettleQuietlyAsync(reading.Channel, args.DeliveryTag, ack: true).ConfigureAwait(false);
             Advance(offset, handled: false);
             return;
         }
@@ -269,18 +269,6 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
         return fromTime is { } time
             && AmqpEnvelope.ReadLong(args.BasicProperties, AmqpEnvelope.AppendedAtHeader) is { } appendedAt
             && appendedAt < time.ToUnixTimeMilliseconds();
-    }
-
-    private static async Task AckQuietlyAsync(IChannel channel, ulong tag)
-    {
-        try
-        {
-            await channel.BasicAckAsync(tag, false, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (BrokerErrors.IsConnectionLoss(ex) || BrokerErrors.IsChannelRefusal(ex, out _))
-        {
-            // The session is ending; the next one starts from the checkpoint.
-        }
     }
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Reader group {Group} reads stream {Stream} from {Offset}")]
