@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Adapters.Aws.Clients;
+
+namespace Messaging.Adapters.Aws.Topology;
+
+/// <summary>
+/// Creates, finds and deletes the SQS queues, SNS topics and subscriptions behind the library's names, and remembers
+/// their URLs and ARNs so that sends and publishes ask only once.
+/// </summary>
+/// <remarks>Creating is idempotent on AWS's side (<c>CreateQueue</c> and <c>CreateTopic</c> with the same attributes
+/// return the existing one), so concurrent first uses are harmless.</remarks>
+internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTransportOptions options)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<QueueInfo>>> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _topics = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Topic, string Subscription), string> _subscriptions = new();
+
+    /// <summary>The queue's URL, creating it (and its dead-letter queue) when <paramref name="create"/>.</summary>
+    public async Task<QueueInfo> QueueAsync(string name, bool create, CancellationToken cancellationToken)
+    {
+        var lazy = _queues.GetOrAdd(name, n => new Lazy<Task<QueueInfo>>(() => create ? CreateQueueAsync(n) : FindQueueAsync(n)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _queues.TryRemove(new KeyValuePair<string, Lazy<Task<QueueInfo>>>(name, lazy));
+            throw;
+        }
+    }
+
+    /// <summary>The topic's ARN; SNS <c>CreateTopic</c> returns an existing topic's ARN, so this also finds it.</summary>
+    public async Task<string> TopicAsync(string name, CancellationToken cancellationToken)
+    {
+        var lazy = _topics.GetOrAdd(name, n => new Lazy<Task<string>>(() => CreateTopicAsync(n)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _topics.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(name, lazy));
+            throw;
+        }
+    }
+
+    /// <summary>Creates the subscription queue, allows the topic to send to it, and subscribes it with raw delivery
+    /// and the filter's policy; an existing subscription gets the new policy (the filter belongs to the subscription).</summary>
+    public async Task<QueueInfo> EnsureSubscriptionAsync(string topic, string subscription, SubscriptionFilter? filter, CancellationToken cancellationToken)
+    {
+        var queueName = DestinationNames.SubscriptionQueue(topic, subscription);
+        var described = $"subscription '{subscription}' of topic '{topic}'";
+        var topicArn = await TopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        var queue = await QueueAsync(queueName, create: true, cancellationToken).ConfigureAwait(false);
+        var policy = FilterPolicy.For(filter);
+        if (_subscriptions.TryGetValue((topic, subscription), out var known) && known == (policy ?? ""))
+        {
+            return queue;
+        }
+
+        await SqsErrors.CallAsync("SetQueueAttributes", queueName, () => sqs.SetQueueAttributesAsync(new SetQueueAttributesRequest
+        {
+            QueueUrl = queue.Url,
+            Attributes = new Dictionary<string, string> { ["Policy"] = AllowTopic(queue.Arn, topicArn) },
+        }, cancellationToken)).ConfigureAwait(false);
+
+        var existing = (await sns.ListSubscriptionsByTopicAsync(topicArn, described, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(s => s.Protocol == "sqs" && s.Endpoint == queue.Arn);
+        if (existing is null)
+        {
+            var attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["RawMessageDelivery"] = "true" };
+            if (policy is not null)
+            {
+                attributes["FilterPolicy"] = policy;
+            }
+
+            await sns.SubscribeAsync(topicArn, "sqs", queue.Arn, attributes, described, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var current = await sns.GetSubscriptionAttributesAsync(existing.SubscriptionArn, described, cancellationToken).ConfigureAwait(false);
+            if (!current.TryGetValue("RawMessageDelivery", out var raw) || !string.Equals(raw, "true", StringComparison.OrdinalIgnoreCase))
+            {
+                await sns.SetSubscriptionAttributeAsync(existing.SubscriptionArn, "RawMessageDelivery", "true", described, cancellationToken).ConfigureAwait(false);
+            }
+
+            current.TryGetValue("FilterPolicy", out var currentPolicy);
+            if (!SamePolicy(currentPolicy, policy))
+            {
+                // An empty policy removes the filter: the subscription then takes every message.
+                await sns.SetSubscriptionAttributeAsync(existing.SubscriptionArn, "FilterPolicy", policy ?? "", described, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _subscriptions[(topic, subscription)] = policy ?? "";
+        return queue;
+    }
+
+    /// <summary>Deletes a queue and its dead-letter queue; a missing one is no error.</summary>
+    public async Task DeleteQueueAsync(string name, CancellationToken cancellationToken)
+    {
+        await DeleteOneQueueAsync(name, cancellationToken).ConfigureAwait(false);
+        if (!IsDeadLetterQueue(name))
+        {
+            await DeleteOneQueueAsync(DestinationNames.DeadLetterQueue(name), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes a subscription from its topic and deletes its queues; what is missing is no error.</summary>
+    public async Task DeleteSubscriptionAsync(string topic, string subscription, CancellationToken cancellationToken)
+    {
+        var queueName = DestinationNames.SubscriptionQueue(topic, subscription);
+        _subscriptions.TryRemove((topic, subscription), out _);
+        var queue = await TryFindQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
+        var topicArn = await TryFindTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        if (queue is not null && topicArn is not null)
+        {
+            var described = $"subscription '{subscription}' of topic '{topic}'";
+            try
+            {
+                foreach (var existing in (await sns.ListSubscriptionsByTopicAsync(topicArn, described, cancellationToken).ConfigureAwait(false)).Where(s => s.Endpoint == queue.Arn))
+                {
+                    await sns.UnsubscribeAsync(existing.SubscriptionArn, described, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (AwsDestinationNotFoundException)
+            {
+                // The topic went first: its subscriptions went with it.
+            }
+        }
+
+        await DeleteQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a topic (its subscriptions go with it; their queues stay until deleted themselves).</summary>
+    public async Task DeleteTopicAsync(string topic, CancellationToken cancellationToken)
+    {
+        var arn = await TryFindTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        _topics.TryRemove(topic, out _);
+        foreach (var key in _subscriptions.Keys.Where(k => k.Topic == topic))
+        {
+            _subscriptions.TryRemove(key, out _);
+        }
+
+        if (arn is not null)
+        {
+            try
+            {
+                await sns.DeleteTopicAsync(arn, topic, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsDestinationNotFoundException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    /// <summary>Forgets a queue's URL, after SQS said it no longer exists, so that the next use creates or finds it again.</summary>
+    public void Forget(string queue) => _queues.TryRemove(queue, out _);
+
+    private static bool IsDeadLetterQueue(string name) => name.EndsWith(DestinationNames.DeadLetterSuffix, StringComparison.Ordinal);
+
+    private async Task<QueueInfo> CreateQueueAsync(string name)
+    {
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["MaximumMessageSize"] = options.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
+            ["VisibilityTimeout"] = ((int)Math.Ceiling(options.VisibilityTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+        };
+        if (AwsNames.IsFifo(name))
+        {
+            attributes["FifoQueue"] = "true";
+        }
+
+        if (!IsDeadLetterQueue(name))
+        {
+            var deadLetter = await QueueAsync(DestinationNames.DeadLetterQueue(name), create: true, CancellationToken.None).ConfigureAwait(false);
+            attributes["RedrivePolicy"] = new JsonObject
+            {
+                ["deadLetterTargetArn"] = deadLetter.Arn,
+                ["maxReceiveCount"] = options.MaxReceiveCount,
+            }.ToJsonString();
+        }
+
+        var physical = AwsNames.Physical(name);
+        CreateQueueResponse created;
+        try
+        {
+            created = await SqsErrors.CallAsync("CreateQueue", name, () => sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = physical, Attributes = attributes })).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.ErrorCode is "QueueAlreadyExists" or "QueueNameExists" or "AWS.SimpleQueueService.QueueNameExists")
+        {
+            throw new TopologyConflictException(physical, "an SQS queue with other attributes", string.Join(", ", attributes.Select(a => $"{a.Key}={a.Value}")), ex);
+        }
+
+        return new QueueInfo(name, created.QueueUrl, await ArnOfAsync(name, created.QueueUrl).ConfigureAwait(false), AwsNames.IsFifo(name));
+    }
+
+    private async Task<QueueInfo> FindQueueAsync(string name) =>
+        await TryFindQueueAsync(name, CancellationToken.None).ConfigureAwait(false)
+        ?? throw new AwsDestinationNotFoundException("SQS", "GetQueueUrl", name, "AWS.SimpleQueueService.NonExistentQueue", System.Net.HttpStatusCode.BadRequest, $"SQS has no queue '{AwsNames.Physical(name)}' (Messaging:Aws:ProvisionOnFirstUse is off: create it with ITopology.EnsureAsync).");
+
+    private async Task<QueueInfo?> TryFindQueueAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_queues.TryGetValue(name, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
+        {
+            return known.Value.Result;
+        }
+
+        try
+        {
+            var found = await SqsErrors.CallAsync("GetQueueUrl", name, () => sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = AwsNames.Physical(name) }, cancellationToken)).ConfigureAwait(false);
+            return new QueueInfo(name, found.QueueUrl, await ArnOfAsync(name, found.QueueUrl).ConfigureAwait(false), AwsNames.IsFifo(name));
+        }
+        catch (AwsDestinationNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task DeleteOneQueueAsync(string name, CancellationToken cancellationToken)
+    {
+        var queue = await TryFindQueueAsync(name, cancellationToken).ConfigureAwait(false);
+        _queues.TryRemove(name, out _);
+        if (queue is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await SqsErrors.CallAsync("DeleteQueue", name, () => sqs.DeleteQueueAsync(new DeleteQueueRequest { QueueUrl = queue.Url }, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (AwsDestinationNotFoundException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task<string> ArnOfAsync(string name, string url)
+    {
+        var attributes = await SqsErrors.CallAsync("GetQueueAttributes", name, () => sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = url, AttributeNames = ["QueueArn"] })).ConfigureAwait(false);
+        return attributes.Attributes is { } found && found.TryGetValue("QueueArn", out var arn)
+            ? arn
+            : throw new AwsServiceException("SQS", "GetQueueAttributes", name, "MalformedResponse", System.Net.HttpStatusCode.OK, "the answer has no QueueArn", isTransient: false);
+    }
+
+    private Task<string> CreateTopicAsync(string name)
+    {
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (AwsNames.IsFifo(name))
+        {
+            attributes["FifoTopic"] = "true";
+        }
+
+        return sns.CreateTopicAsync(AwsNames.Physical(name), attributes, name, CancellationToken.None);
+    }
+
+    private async Task<string?> TryFindTopicAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_topics.TryGetValue(name, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
+        {
+            return known.Value.Result;
+        }
+
+        // SNS has no "find by name" short of listing every topic; CreateTopic returns the ARN of an existing topic
+        // and the caller deletes it next, so creating one that did not exist is harmless here.
+        return await TopicAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool SamePolicy(string? current, string? wanted)
+    {
+        if (string.IsNullOrEmpty(current) || current == "{}")
+        {
+            return wanted is null;
+        }
+
+        if (wanted is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return JsonNode.DeepEquals(JsonNode.Parse(current), JsonNode.Parse(wanted));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string AllowTopic(string queueArn, string topicArn) => new JsonObject
+    {
+        ["Version"] = "2012-10-17",
+        ["Statement"] = new JsonArray(new JsonObject
+        {
+            ["Sid"] = "messaging-adapters-topic",
+            ["Effect"] = "Allow",
+            ["Principal"] = new JsonObject { ["Service"] = "sns.amazonaws.com" },
+            ["Action"] = "sqs:SendMessage",
+            ["Resource"] = queueArn,
+            ["Condition"] = new JsonObject { ["ArnEquals"] = new JsonObject { ["aws:SourceArn"] = topicArn } },
+        }),
+    }.ToJsonString();
+}
+
+/// <summary>One SQS queue: its name in the library, URL, ARN, and whether it is FIFO.</summary>
+internal sealed record QueueInfo(string Name, string Url, string Arn, bool Fifo);
