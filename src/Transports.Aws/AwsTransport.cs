@@ -35,6 +35,7 @@ public sealed partial class AwsTransport : ITransport
     private readonly bool _ownsSqs;
     private readonly bool _ownsSns;
     private readonly TransportCapabilities _fifoCapabilities;
+    private readonly CancellationTokenSource _closing = new();
     private int _disposed;
 
     /// <summary>Creates the transport; nothing is requested from AWS until first use.</summary>
@@ -76,6 +77,7 @@ public sealed partial class AwsTransport : ITransport
         Sqs = sqs;
         Sns = sns;
         CloudEventsSource = "/messaging-adapters";
+        Closing = _closing.Token;
         Provisioner = new TopologyProvisioner(Sqs, Sns, options);
         Sender = new SqsSender(this);
         var bodyLimit = (options.MaxMessageSize - AttributeHeadroom) / 4 * 3;
@@ -149,6 +151,9 @@ public sealed partial class AwsTransport : ITransport
 
     internal string CloudEventsSource { get; }
 
+    /// <summary>Cancelled when the transport is disposed: ends the requests no consumer waits for any more.</summary>
+    internal CancellationToken Closing { get; }
+
     /// <inheritdoc />
     /// <remarks>A FIFO queue or topic (a name with a <c>fifo</c> segment, such as <c>orders.fifo</c>) keeps the order of
     /// each key; every other destination offers <see cref="Capabilities"/>.</remarks>
@@ -165,6 +170,9 @@ public sealed partial class AwsTransport : ITransport
         }
 
         await Consumers.DisposeAllAsync().ConfigureAwait(false);
+
+        // Polls left to finish by stopped consumers end here; their messages come back after the visibility timeout.
+        await _closing.CancelAsync().ConfigureAwait(false);
         if (_ownsSqs)
         {
             Sqs.Dispose();

@@ -61,19 +61,30 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
 
     public async ValueTask ReceiveAsync(int maxCount, List<SqsDelivery> into, CancellationToken cancellationToken)
     {
+        var request = new ReceiveMessageRequest
+        {
+            QueueUrl = _queue.Url,
+            MaxNumberOfMessages = Math.Min(maxCount, BatchSend.MaxEntries),
+            WaitTimeSeconds = (int)_transport.Options.ReceiveWaitTime.TotalSeconds,
+            VisibilityTimeout = _visibilitySeconds,
+            MessageAttributeNames = ["All"],
+            MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp", "MessageGroupId"],
+        };
+
+        // The poll is not cancelled with the consumer: SQS would go on with a long poll whose caller hung up and hand
+        // it messages nobody handles, invisible for the whole visibility timeout. A stop leaves the poll to finish and
+        // gives back whatever it brings (see AbandonPoll).
+        var poll = SqsErrors.CallAsync("ReceiveMessage", _queue.Name, () => _transport.Sqs.ReceiveMessageAsync(request, _transport.Closing));
         ReceiveMessageResponse response;
         try
         {
-            response = await SqsErrors.CallAsync("ReceiveMessage", _queue.Name, () => _transport.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
-            {
-                QueueUrl = _queue.Url,
-                MaxNumberOfMessages = Math.Min(maxCount, BatchSend.MaxEntries),
-                WaitTimeSeconds = (int)_transport.Options.ReceiveWaitTime.TotalSeconds,
-                VisibilityTimeout = _visibilitySeconds,
-                MessageAttributeNames = ["All"],
-                MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp", "MessageGroupId"],
-            }, cancellationToken)).ConfigureAwait(false);
+            response = await poll.WaitAsync(cancellationToken).ConfigureAwait(false);
             _failedReceives = 0;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            AbandonPoll(poll);
+            throw;
         }
         catch (AwsServiceException ex) when (ex.IsTransient && !cancellationToken.IsCancellationRequested)
         {
@@ -115,6 +126,35 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
     public Task StopReceivingAsync() => Task.CompletedTask;
 
     public Task CloseAsync() => _deletes.DrainAsync();
+
+    /// <summary>Lets a poll whose consumer stopped finish in the background and makes what it received visible again
+    /// at once, so that no message waits out a visibility timeout for a consumer that is gone.</summary>
+    private void AbandonPoll(Task<ReceiveMessageResponse> poll) =>
+        _ = poll.ContinueWith(
+            async finished =>
+            {
+                if (!finished.IsCompletedSuccessfully || finished.Result.Messages is not { Count: > 0 } messages)
+                {
+                    return;
+                }
+
+                try
+                {
+                    await SqsErrors.CallAsync("ChangeMessageVisibilityBatch", _queue.Name, () => _transport.Sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+                    {
+                        QueueUrl = _queue.Url,
+                        Entries = [.. messages.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle) { VisibilityTimeout = 0 })],
+                    }, _transport.Closing)).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AwsServiceException or OperationCanceledException)
+                {
+                    // They come back after their visibility timeout instead.
+                    LogAbandonedPollNotReleased(_transport.ConsumerLogger, _queue.Name, messages.Count, ex);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     private SqsDelivery ToDelivery(Message message)
     {
@@ -175,6 +215,9 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
 
         return results;
     }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "{Count} message(s) a stopped consumer of SQS queue {Queue} received could not be made visible again; they come back after their visibility timeout")]
+    private static partial void LogAbandonedPollNotReleased(ILogger logger, string queue, int count, Exception exception);
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "Receiving from SQS queue {Queue} failed ({Failures} in a row); polling again")]
     private static partial void LogReceiveFailed(ILogger logger, string queue, int failures, Exception exception);

@@ -155,4 +155,32 @@ public sealed class EmulatorTests
         Assert.Equal(10, error.Limit);
         Assert.Equal(0, requests);
     }
+
+    [Fact]
+    public async Task A_message_taken_by_the_long_poll_of_a_stopped_consumer_is_handed_back_at_once()
+    {
+        await using var transport = EmulatorTransport.Create(o => o.VisibilityTimeout = TimeSpan.FromSeconds(60));
+        var queue = EmulatorTransport.UniqueName("abandoned-poll");
+        try
+        {
+            // Stopped while its 20 s long poll waits on SQS's side: SQS still hands that poll the next message.
+            var stopped = await transport.Queue.ConsumeAsync(queue, (_, _) => ValueTask.CompletedTask, null, Ct);
+            await Task.Delay(500, Ct);
+            await stopped.DisposeAsync();
+
+            var handled = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var message = new Envelope("t", "m"u8.ToArray());
+            await transport.Queue.SendAsync(queue, message, Ct);
+            await Task.Delay(500, Ct);
+            await using var running = await transport.Queue.ConsumeAsync(queue, (m, _) => { handled.TrySetResult(m); return ValueTask.CompletedTask; }, null, Ct);
+
+            // Well before the 60 s visibility timeout: the abandoned poll's message was made visible again.
+            var received = await handled.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            Assert.Equal(message.Id, received.Envelope.Id);
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
+        }
+    }
 }
