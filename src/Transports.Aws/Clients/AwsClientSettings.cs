@@ -31,7 +31,14 @@ internal sealed record AwsClientSettings(RegionEndpoint Region, AWSCredentials C
         }
         else
         {
-            credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(new AmazonSQSConfig { RegionEndpoint = region });
+            try
+            {
+                credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(new AmazonSQSConfig { RegionEndpoint = region });
+            }
+            catch (AmazonClientException ex)
+            {
+                throw new MessagingConfigurationException(Prefix + "Profile", $"No AWS credentials were found (environment AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or {Prefix}Profile, web identity, container or instance role): {ex.Message}");
+            }
         }
 
         var sqs = options.ServiceUrl ?? FromEnvironment("AWS_ENDPOINT_URL_SQS") ?? FromEnvironment("AWS_ENDPOINT_URL");

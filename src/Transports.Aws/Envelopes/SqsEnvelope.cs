@@ -83,12 +83,21 @@ internal static class SqsEnvelope
         Optional(extensions, CorrelationId, message.CorrelationId);
         Optional(extensions, CausationId, message.CausationId);
         Optional(extensions, ReplyTo, message.ReplyTo);
-        candidates.AddRange(extensions);
 
+        // A field whose text SQS would refuse as an attribute value (control characters, characters beyond the Basic
+        // Multilingual Plane) travels packed, where JSON escapes it.
+        var packedAttributes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var field in own.Concat(extensions).Where(f => !IsSqsText(f.Value)).ToList())
+        {
+            packedAttributes[field.Key] = field.Value;
+            own.Remove(field);
+            extensions.Remove(field);
+        }
+
+        candidates.AddRange(extensions);
         var attributes = own;
         var room = MaxAttributes - attributes.Count;
-        var packedAttributes = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var fitsAll = packedHeaders.Count == 0 && candidates.Count <= room;
+        var fitsAll = packedHeaders.Count == 0 && packedAttributes.Count == 0 && candidates.Count <= room;
         var individual = fitsAll ? candidates.Count : room - 1;
         for (var i = 0; i < candidates.Count; i++)
         {

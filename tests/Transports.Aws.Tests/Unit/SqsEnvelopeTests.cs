@@ -50,6 +50,19 @@ public sealed class SqsEnvelopeTests
         AssertSame(sent, SqsEnvelope.FromSqs(Received(wire)));
     }
 
+    [Fact]
+    public void Fields_with_text_SQS_refuses_as_attribute_values_travel_packed_and_round_trip()
+    {
+        var sent = new Envelope("t", "b"u8.ToArray()) { Key = "key \U0001F600", CorrelationId = "c\u0001", ReplyTo = "r" };
+
+        var wire = SqsEnvelope.ToWire(sent, "/test");
+
+        Assert.DoesNotContain(wire.Attributes, a => a.Key is "ce-partitionkey" or "ce-correlationid");
+        Assert.Contains(wire.Attributes, a => a.Key == SqsEnvelope.PackedAttribute);
+        Assert.Contains(wire.Attributes, a => a.Key == "ce-replyto");
+        AssertSame(sent, SqsEnvelope.FromSqs(Received(wire)));
+    }
+
     [Theory]
     [InlineData(new byte[] { })]
     [InlineData(new byte[] { 0xFF, 0xFE, 0x00, 0x01 })]
