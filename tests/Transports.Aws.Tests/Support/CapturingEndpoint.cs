@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Messaging.Adapters.Aws.Tests.Support;
@@ -9,26 +8,13 @@ namespace Messaging.Adapters.Aws.Tests.Support;
 /// A local HTTP endpoint on 127.0.0.1 that records every request and answers each with the next scripted answer (the
 /// last one repeats), for comparing what clients send and for making a service misbehave.
 /// </summary>
-internal sealed class CapturingEndpoint : IAsyncDisposable
+internal sealed class CapturingEndpoint : LocalHttpEndpoint
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<(HttpStatusCode Status, string Body)> _answers = new();
+    private readonly Lock _gate = new();
     private (HttpStatusCode Status, string Body) _last = (HttpStatusCode.OK, "<Response><Result/></Response>");
-    private readonly Task _serving;
 
-    public CapturingEndpoint()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Uri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Uri.ToString());
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
-    public Uri Uri { get; }
+    public CapturingEndpoint() => Start();
 
     public ConcurrentQueue<CapturedRequest> Requests { get; } = new();
 
@@ -41,38 +27,16 @@ internal sealed class CapturingEndpoint : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
-        _listener.Stop();
-        _listener.Close();
-        try
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!.ToLowerInvariant(), k => context.Request.Headers[k]!, StringComparer.Ordinal);
+        (HttpStatusCode Status, string Body) answer;
+        lock (_gate)
         {
-            await _serving;
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!.ToLowerInvariant(), k => context.Request.Headers[k]!, StringComparer.Ordinal);
             Requests.Enqueue(new CapturedRequest(context.Request.HttpMethod, context.Request.RawUrl ?? "/", headers, body));
-            if (_answers.TryDequeue(out var answer))
+            if (_answers.TryDequeue(out answer))
             {
                 _last = answer;
             }
@@ -80,13 +44,12 @@ internal sealed class CapturingEndpoint : IAsyncDisposable
             {
                 answer = _last;
             }
-
-            context.Response.StatusCode = (int)answer.Status;
-            context.Response.ContentType = "text/xml";
-            var bytes = Encoding.UTF8.GetBytes(answer.Body);
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
         }
+
+        context.Response.StatusCode = (int)answer.Status;
+        context.Response.ContentType = "text/xml";
+        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer.Body));
+        context.Response.Close();
     }
 }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -12,31 +11,20 @@ namespace Messaging.Adapters.Aws.Tests.Support;
 /// AWS does, with its own implementation of the algorithm, and answers a bad one with AWS's
 /// <c>SignatureDoesNotMatch</c> (403) instead of forwarding it; so a wrong signature fails here as it would on AWS.
 /// </summary>
-internal sealed class SigV4VerifyingProxy : IAsyncDisposable
+internal sealed class SigV4VerifyingProxy : LocalHttpEndpoint
 {
-    private readonly HttpListener _listener = new();
     private readonly HttpClient _forward = new();
     private readonly Uri _target;
     private readonly string _accessKey;
     private readonly string _secretKey;
-    private readonly Task _serving;
 
     public SigV4VerifyingProxy(Uri target, string accessKey, string secretKey)
     {
         _target = target;
         _accessKey = accessKey;
         _secretKey = secretKey;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Uri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Uri.ToString());
-        _listener.Start();
-        _serving = ServeAsync();
+        Start();
     }
-
-    public Uri Uri { get; }
 
     /// <summary>The operations forwarded after their signature was verified (SNS <c>Action</c> or SQS <c>X-Amz-Target</c>).</summary>
     public ConcurrentQueue<string> Verified { get; } = new();
@@ -44,18 +32,9 @@ internal sealed class SigV4VerifyingProxy : IAsyncDisposable
     /// <summary>Why each refused request was refused.</summary>
     public ConcurrentQueue<string> Refused { get; } = new();
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _serving;
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-        }
-
+        await base.DisposeAsync();
         _forward.Dispose();
     }
 
@@ -136,25 +115,7 @@ internal sealed class SigV4VerifyingProxy : IAsyncDisposable
 
     private static string Encode(string text) => Uri.EscapeDataString(text);
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = HandleAsync(context);
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         try
         {
