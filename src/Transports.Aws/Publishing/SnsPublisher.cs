@@ -38,6 +38,21 @@ internal sealed class SnsPublisher(AwsTransport transport) : IPublisher
         }
 
         var topicArn = await transport.Provisioner.TopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PublishAsync(topic, topicArn, messages, wires, snsMessages, batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsDestinationNotFoundException)
+        {
+            // Deleted since its ARN was remembered: find (create) it again, once.
+            transport.Provisioner.ForgetTopic(topic);
+            topicArn = await transport.Provisioner.TopicAsync(topic, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(topic, topicArn, messages, wires, snsMessages, batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishAsync(string topic, string topicArn, IReadOnlyList<Envelope> messages, Envelopes.WireMessage[] wires, SnsMessage[] snsMessages, bool batch, CancellationToken cancellationToken)
+    {
         if (!batch)
         {
             await transport.Sns.PublishAsync(topicArn, snsMessages[0], topic, cancellationToken).ConfigureAwait(false);

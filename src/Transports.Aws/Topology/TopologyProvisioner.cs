@@ -117,7 +117,10 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
         var queueName = DestinationNames.SubscriptionQueue(topic, subscription);
         _subscriptions.TryRemove((topic, subscription), out _);
         var queue = await TryFindQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
-        var topicArn = await TryFindTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+
+        // The topic's ARN is known, or follows from the queue's (same partition, region and account): looking it up
+        // with CreateTopic would create a topic that may never have existed.
+        var topicArn = KnownTopic(topic) ?? (queue is null ? null : TopicArnBeside(queue.Arn, topic));
         if (queue is not null && topicArn is not null)
         {
             var described = $"subscription '{subscription}' of topic '{topic}'";
@@ -159,6 +162,9 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
             }
         }
     }
+
+    /// <summary>Forgets a topic's ARN, after SNS said it no longer exists, so that the next use creates it again.</summary>
+    public void ForgetTopic(string topic) => _topics.TryRemove(topic, out _);
 
     /// <summary>Forgets a queue's URL, after SQS said it no longer exists, so that the next use creates or finds it again.</summary>
     public void Forget(string queue) => _queues.TryRemove(queue, out _);
@@ -261,11 +267,22 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
         return sns.CreateTopicAsync(AwsNames.Physical(name), attributes, name, CancellationToken.None);
     }
 
+    private string? KnownTopic(string name) =>
+        _topics.TryGetValue(name, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully ? known.Value.Result : null;
+
+    /// <summary>The ARN a topic has in the partition, region and account of a queue: <c>arn:aws:sqs:r:a:q</c> gives
+    /// <c>arn:aws:sns:r:a:&lt;topic&gt;</c>.</summary>
+    internal static string? TopicArnBeside(string queueArn, string topic)
+    {
+        var parts = queueArn.Split(':');
+        return parts.Length == 6 && parts[0] == "arn" ? $"arn:{parts[1]}:sns:{parts[3]}:{parts[4]}:{AwsNames.Physical(topic)}" : null;
+    }
+
     private async Task<string?> TryFindTopicAsync(string name, CancellationToken cancellationToken)
     {
-        if (_topics.TryGetValue(name, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
+        if (KnownTopic(name) is { } known)
         {
-            return known.Value.Result;
+            return known;
         }
 
         // SNS has no "find by name" short of listing every topic; CreateTopic returns the ARN of an existing topic

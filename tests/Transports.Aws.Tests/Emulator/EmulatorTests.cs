@@ -183,4 +183,18 @@ public sealed class EmulatorTests
             await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
         }
     }
+
+    [Fact]
+    public async Task Deleting_a_subscription_of_a_topic_that_does_not_exist_creates_no_topic()
+    {
+        await using var transport = EmulatorTransport.Create();
+        var topic = EmulatorTransport.UniqueName("never");
+
+        await transport.Topology.DeleteAsync(Destination.ForSubscription(topic, "audit"), Ct);
+        await transport.Topology.DeleteAsync(Destination.ForSubscription(topic, "audit"), Ct);
+
+        var results = await AwsSdkForJavaScript.CallAsync(EmulatorTransport.Endpoint, [("sns", "ListTopicsCommand", new { })], Ct);
+        Assert.True(results[0]["ok"]!.GetValue<bool>(), results[0].ToJsonString());
+        Assert.DoesNotContain(results[0]["output"]!["Topics"]?.AsArray() ?? [], t => t!["TopicArn"]!.GetValue<string>().EndsWith(":" + topic, StringComparison.Ordinal));
+    }
 }
