@@ -70,11 +70,6 @@ fi
 
 command -v curl >/dev/null 2>&1 || fail "curl is needed to probe the emulator; install it (apt-get install curl)."
 
-if answers; then
-  echo "The SQS/SNS emulator already answers at http://127.0.0.1:$port."
-  exit 0
-fi
-
 command -v node >/dev/null 2>&1 || fail "Node.js 20 or later is needed for the emulator (fauxqs); none is on the PATH."
 command -v npm >/dev/null 2>&1 || fail "npm is needed to install the emulator (fauxqs); none is on the PATH."
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -89,6 +84,12 @@ if [ "$installed" != "1.9.2" ] || ! cmp -s "$here/aws/package.json" "$tools/pack
   (cd "$tools" && npm install --no-package-lock --no-audit --no-fund --loglevel=error) || fail "npm install in $tools failed."
 fi
 cp "$here/aws/fauxqs-server.mjs" "$tools/fauxqs-server.mjs"
+
+# Installed first, so that the reference clients the tests use are there even when the emulator already runs.
+if answers; then
+  echo "The SQS/SNS emulator already answers at http://127.0.0.1:$port."
+  exit 0
+fi
 
 echo "Starting the SQS/SNS emulator on 127.0.0.1:$port..."
 (

@@ -5,7 +5,6 @@ using System.Text;
 using System.Xml.Linq;
 using Amazon;
 using Amazon.Runtime;
-using Amazon.Runtime.Signing;
 
 namespace Messaging.Adapters.Aws.Clients;
 
@@ -26,10 +25,9 @@ public sealed class SnsQueryClient : ISnsClient, IDisposable
     private const string ApiVersion = "2010-03-31";
     private static readonly MediaTypeHeaderValue FormContentType = new("application/x-www-form-urlencoded");
 
-    private readonly HttpClient _http;
-    private readonly Uri _endpoint;
-    private readonly int _maxErrorRetry;
-    private readonly Random _jitter = new();
+    private static readonly IReadOnlySet<string> NotFoundCodes = new HashSet<string>(StringComparer.Ordinal) { "NotFound", "NotFoundException", "ResourceNotFound" };
+
+    private readonly SignedHttpSender _sender;
 
     /// <summary>Creates the client.</summary>
     /// <param name="credentials">The credentials requests are signed with (resolved again by the signer when they expire).</param>
@@ -39,18 +37,11 @@ public sealed class SnsQueryClient : ISnsClient, IDisposable
     /// <param name="innerHandler">The HTTP handler under the signer; <see langword="null"/> for a new <see cref="SocketsHttpHandler"/>.</param>
     public SnsQueryClient(AWSCredentials credentials, RegionEndpoint region, Uri endpoint, int maxErrorRetry = 4, HttpMessageHandler? innerHandler = null)
     {
-        ArgumentNullException.ThrowIfNull(credentials);
-        ArgumentNullException.ThrowIfNull(region);
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxErrorRetry);
-        _endpoint = endpoint;
-        _maxErrorRetry = maxErrorRetry;
-        var signer = new SigV4SigningHandler(credentials, region, "sns", innerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-        _http = new HttpClient(signer) { Timeout = TimeSpan.FromSeconds(30) };
+        _sender = new SignedHttpSender(credentials, region, "sns", "SNS", endpoint, maxErrorRetry, innerHandler);
     }
 
     /// <summary>The endpoint requests go to.</summary>
-    public Uri Endpoint => _endpoint;
+    public Uri Endpoint => _sender.Endpoint;
 
     /// <inheritdoc />
     public async Task<string> CreateTopicAsync(string name, IReadOnlyDictionary<string, string> attributes, string destination, CancellationToken cancellationToken)
@@ -184,7 +175,7 @@ public sealed class SnsQueryClient : ISnsClient, IDisposable
     }
 
     /// <summary>Releases the HTTP client.</summary>
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _sender.Dispose();
 
     /// <summary>The form body of a request, encoded as the AWS SDKs encode it (RFC 3986: space as <c>%20</c>).</summary>
     internal static string Encode(IEnumerable<(string Name, string Value)> form) =>
@@ -229,62 +220,11 @@ public sealed class SnsQueryClient : ISnsClient, IDisposable
     private async Task<XElement> SendAsync(string operation, List<(string Name, string Value)> form, string destination, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(Encode(form));
-        for (var attempt = 0; ; attempt++)
+        var text = await _sender.SendAsync(operation, destination, () => new HttpRequestMessage(HttpMethod.Post, _sender.Endpoint)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint);
-            request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = FormContentType;
-            HttpResponseMessage response;
-            try
-            {
-                response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                if (attempt < _maxErrorRetry)
-                {
-                    await WaitBeforeRetryAsync(attempt + 1, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                throw new AwsServiceException("SNS", operation, destination, "", 0, $"no answer from {_endpoint} after {attempt + 1} attempt(s): {ex.Message}", isTransient: true, ex);
-            }
-
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    return ParseResult(operation, text, destination);
-                }
-
-                var (code, message) = ParseError(text);
-                var transient = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500 || RetryBackoff.IsThrottling(code);
-                if (transient && attempt < _maxErrorRetry)
-                {
-                    await WaitBeforeRetryAsync(attempt + 1, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (code is "NotFound" or "NotFoundException" or "ResourceNotFound")
-                {
-                    throw new AwsDestinationNotFoundException("SNS", operation, destination, code, response.StatusCode, message);
-                }
-
-                throw new AwsServiceException("SNS", operation, destination, code, response.StatusCode, message, transient);
-            }
-        }
-    }
-
-    private Task WaitBeforeRetryAsync(int retry, CancellationToken cancellationToken)
-    {
-        TimeSpan delay;
-        lock (_jitter)
-        {
-            delay = RetryBackoff.Delay(retry, _jitter);
-        }
-
-        return Task.Delay(delay, cancellationToken);
+            Content = new ByteArrayContent(body) { Headers = { ContentType = FormContentType } },
+        }, ParseError, NotFoundCodes, cancellationToken).ConfigureAwait(false);
+        return ParseResult(operation, text, destination);
     }
 
     private static XElement ParseResult(string operation, string text, string destination)
