@@ -34,6 +34,7 @@ public sealed partial class AwsTransport : ITransport
     private readonly TimeProvider _time;
     private readonly bool _ownsSqs;
     private readonly bool _ownsSns;
+    private readonly bool _ownsEventBridge;
     private readonly TransportCapabilities _fifoCapabilities;
     private readonly CancellationTokenSource _closing = new();
     private int _disposed;
@@ -45,9 +46,11 @@ public sealed partial class AwsTransport : ITransport
     /// <param name="sqs">An SQS client to use instead of one built from the options (the transport does not dispose it).</param>
     /// <param name="sns">An SNS client to use instead of <see cref="SnsQueryClient"/> (for example one over the generated
     /// <c>AWSSDK.SimpleNotificationService</c> client; the transport does not dispose it).</param>
+    /// <param name="eventBridge">An EventBridge client to use instead of <see cref="EventBridgeJsonClient"/> when
+    /// <see cref="AwsTransportOptions.EventBus"/> is set (the transport does not dispose it).</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it as <c>Messaging:Aws:&lt;Key&gt;</c>.</exception>
     /// <exception cref="MessagingConfigurationException">No region, or an unknown profile.</exception>
-    public AwsTransport(AwsTransportOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IAmazonSQS? sqs = null, ISnsClient? sns = null)
+    public AwsTransport(AwsTransportOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IAmazonSQS? sqs = null, ISnsClient? sns = null, IEventBridgeClient? eventBridge = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (AwsTransportOptionsValidator.FindProblems(options) is { Count: > 0 } problems)
@@ -60,13 +63,20 @@ public sealed partial class AwsTransport : ITransport
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<AwsTransport>();
         ConsumerLogger = _loggerFactory.CreateLogger("Messaging.Adapters.Aws.Consuming");
-        if (sqs is null || sns is null)
+        var needsEventBridge = options.EventBus is not null && eventBridge is null;
+        if (sqs is null || sns is null || needsEventBridge)
         {
             var settings = AwsClientSettings.Resolve(options);
             _ownsSqs = sqs is null;
             _ownsSns = sns is null;
+            _ownsEventBridge = needsEventBridge;
             sqs ??= new AmazonSQSClient(settings.Credentials, settings.SqsConfig(options));
             sns ??= new SnsQueryClient(settings.Credentials, settings.Region, settings.SnsEndpoint, options.MaxErrorRetry);
+            if (needsEventBridge)
+            {
+                eventBridge = new EventBridgeJsonClient(settings.Credentials, settings.Region, settings.EventsEndpoint, options.MaxErrorRetry);
+            }
+
             Endpoint = $"SQS {settings.SqsEndpoint?.ToString() ?? "(regional)"}, SNS {settings.SnsEndpoint}, region {settings.Region.SystemName}";
         }
         else
@@ -76,11 +86,18 @@ public sealed partial class AwsTransport : ITransport
 
         Sqs = sqs;
         Sns = sns;
+        EventBridge = options.EventBus is null ? null : eventBridge;
         CloudEventsSource = "/messaging-adapters";
         Closing = _closing.Token;
-        Provisioner = new TopologyProvisioner(Sqs, Sns, options);
+        Provisioner = new TopologyProvisioner(Sqs, Sns, EventBridge, options);
         Sender = new SqsSender(this);
         var bodyLimit = (options.MaxMessageSize - AttributeHeadroom) / 4 * 3;
+        if (EventBridge is not null)
+        {
+            // An event weighs at most 256 KiB, whatever the queues take; the body may travel base64-encoded in it.
+            bodyLimit = Math.Min(bodyLimit, ((256 * 1024) - AttributeHeadroom) / 4 * 3);
+        }
+
         Capabilities = new TransportCapabilities
         {
             Streams = false,
@@ -98,7 +115,7 @@ public sealed partial class AwsTransport : ITransport
             MaxBatchBytes = bodyLimit,
         };
         _fifoCapabilities = Capabilities with { OrderingByKey = true };
-        Publisher = new SnsPublisher(this);
+        Publisher = EventBridge is null ? new SnsPublisher(this) : new EventBusPublisher(this, EventBridge, options.EventBus!);
         Subscriber = new SnsSubscriber(this);
         Queue = new SqsQueue(this);
         Stream = new UnsupportedStream(Name);
@@ -138,6 +155,10 @@ public sealed partial class AwsTransport : ITransport
 
     /// <summary>The SNS client: the escape hatch for SNS.</summary>
     public ISnsClient Sns { get; }
+
+    /// <summary>The EventBridge client topics are published through, when <see cref="AwsTransportOptions.EventBus"/> is
+    /// set; otherwise <see langword="null"/>.</summary>
+    public IEventBridgeClient? EventBridge { get; }
 
     internal AwsTransportOptions Options { get; }
 
@@ -181,6 +202,11 @@ public sealed partial class AwsTransport : ITransport
         if (_ownsSns && Sns is IDisposable disposable)
         {
             disposable.Dispose();
+        }
+
+        if (_ownsEventBridge && EventBridge is IDisposable events)
+        {
+            events.Dispose();
         }
 
         LogDisposed(_logger, Endpoint);

@@ -20,6 +20,8 @@ namespace Messaging.Adapters.Aws;
 /// <item><description><b>Dead letters</b> go to <c>&lt;queue&gt;.dead-letter</c>, which is also the SQS redrive target
 /// after <see cref="MaxReceiveCount"/> receives. <b>Delayed retries</b> keep the message invisible for the delay
 /// (<c>ChangeMessageVisibility</c>, up to 12 hours); handlers that run long keep it invisible through a heartbeat.</description></item>
+/// <item><description>With <see cref="EventBus"/>, a <b>topic</b> is published on an EventBridge bus and a
+/// <b>subscription</b> is a rule whose event pattern is built from the filter, targeting the subscription's queue.</description></item>
 /// <item><description><b>Streams</b> are not offered (<see cref="TransportCapabilities.Streams"/> is off): SQS and SNS
 /// keep no replayable log, and Kinesis is out of this adapter's scope.</description></item>
 /// </list>
@@ -83,6 +85,18 @@ public sealed class AwsTransportOptions : TransportOptions
     /// tried again, with jittered exponential backoff.</summary>
     /// <value>The default value is 4. Valid values are 0 to 20.</value>
     public int MaxErrorRetry { get; set; } = 4;
+
+    /// <summary>The EventBridge event bus topics are published on instead of SNS (name or ARN).</summary>
+    /// <value>The default value is <see langword="null"/>: topics are SNS topics.</value>
+    /// <remarks>With a bus, a publish is a <c>PutEvents</c> (the message type as <c>detail-type</c>, the message as a
+    /// CloudEvents JSON <c>detail</c> with its topic), and a subscription is an EventBridge rule on the bus whose event
+    /// pattern is built from the filter, targeting the subscription's SQS queue. Topics are then names inside events:
+    /// deleting one deletes nothing. FIFO topics are not offered on a bus.</remarks>
+    public string? EventBus { get; set; }
+
+    /// <summary>The <c>source</c> of the events published on <see cref="EventBus"/>.</summary>
+    /// <value>The default value is <c>messaging.adapters</c>. It must not start with <c>aws.</c>.</value>
+    public string EventSource { get; set; } = "messaging.adapters";
 
     /// <summary>Changes the AWS SDK's SQS client configuration after the transport has set it.</summary>
     /// <value>The default value is <see langword="null"/>.</value>

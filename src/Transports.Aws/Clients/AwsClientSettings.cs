@@ -11,7 +11,7 @@ namespace Messaging.Adapters.Aws.Clients;
 /// endpoints, from the options first and then from AWS's own chain (environment, profile, container and instance roles;
 /// <c>AWS_ENDPOINT_URL_SQS</c>/<c>AWS_ENDPOINT_URL_SNS</c>, then <c>AWS_ENDPOINT_URL</c>).
 /// </summary>
-internal sealed record AwsClientSettings(RegionEndpoint Region, AWSCredentials Credentials, Uri? SqsEndpoint, Uri SnsEndpoint)
+internal sealed record AwsClientSettings(RegionEndpoint Region, AWSCredentials Credentials, Uri? SqsEndpoint, Uri SnsEndpoint, Uri EventsEndpoint)
 {
     private const string Prefix = AwsTransportOptions.SectionName + ":";
 
@@ -42,9 +42,9 @@ internal sealed record AwsClientSettings(RegionEndpoint Region, AWSCredentials C
         }
 
         var sqs = options.ServiceUrl ?? FromEnvironment("AWS_ENDPOINT_URL_SQS") ?? FromEnvironment("AWS_ENDPOINT_URL");
-        var sns = options.ServiceUrl ?? FromEnvironment("AWS_ENDPOINT_URL_SNS") ?? FromEnvironment("AWS_ENDPOINT_URL")
-            ?? new Uri($"https://sns.{region.SystemName}.{(region.SystemName.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}/");
-        return new AwsClientSettings(region, credentials, sqs, sns);
+        var sns = options.ServiceUrl ?? FromEnvironment("AWS_ENDPOINT_URL_SNS") ?? FromEnvironment("AWS_ENDPOINT_URL") ?? Regional("sns", region);
+        var events = options.ServiceUrl ?? FromEnvironment("AWS_ENDPOINT_URL_EVENTBRIDGE") ?? FromEnvironment("AWS_ENDPOINT_URL") ?? Regional("events", region);
+        return new AwsClientSettings(region, credentials, sqs, sns, events);
     }
 
     /// <summary>The SQS client's configuration: the region or endpoint, standard (jittered) retries.</summary>
@@ -68,6 +68,9 @@ internal sealed record AwsClientSettings(RegionEndpoint Region, AWSCredentials C
         options.ConfigureSqs?.Invoke(config);
         return config;
     }
+
+    private static Uri Regional(string service, RegionEndpoint region) =>
+        new($"https://{service}.{region.SystemName}.{(region.SystemName.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}/");
 
     private static Uri? FromEnvironment(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text && Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : null;

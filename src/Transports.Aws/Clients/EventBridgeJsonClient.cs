@@ -13,7 +13,7 @@ namespace Messaging.Adapters.Aws.Clients;
 /// same input (compared with <c>@aws-sdk/client-eventbridge</c> in the tests).
 /// </summary>
 /// <remarks>Throttling, 429 and 5xx answers and lost connections are retried with jittered backoff. Thread safe.</remarks>
-internal sealed class EventBridgeJsonClient : IEventBridgeClient, IDisposable
+public sealed class EventBridgeJsonClient : IEventBridgeClient, IDisposable
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
     private static readonly IReadOnlySet<string> NotFoundCodes = new HashSet<string>(StringComparer.Ordinal) { "ResourceNotFoundException" };

@@ -7,7 +7,7 @@ namespace Messaging.Adapters.Aws.Clients;
 /// </summary>
 /// <remarks>Every method throws <see cref="AwsServiceException"/> (or <see cref="AwsDestinationNotFoundException"/>)
 /// naming <c>destination</c> when EventBridge refuses the request, after transient failures were retried.</remarks>
-internal interface IEventBridgeClient
+public interface IEventBridgeClient
 {
     /// <summary>Puts up to 10 events on buses in one request (<c>PutEvents</c>); entries can fail one by one.</summary>
     /// <param name="entries">The events.</param>
@@ -60,10 +60,10 @@ internal interface IEventBridgeClient
 /// <param name="DetailType">The event's detail type.</param>
 /// <param name="Detail">The event's detail: a JSON object.</param>
 /// <param name="Time">When the event happened, or <see langword="null"/> for the time EventBridge takes it.</param>
-internal sealed record EventBridgeEntry(string EventBusName, string Source, string DetailType, string Detail, DateTimeOffset? Time = null);
+public sealed record EventBridgeEntry(string EventBusName, string Source, string DetailType, string Detail, DateTimeOffset? Time = null);
 
 /// <summary>One entry EventBridge did not take.</summary>
 /// <param name="Index">The entry's index in the request.</param>
 /// <param name="Code">EventBridge's error code.</param>
 /// <param name="Message">EventBridge's error message.</param>
-internal sealed record EventBridgeFailure(int Index, string Code, string Message);
+public sealed record EventBridgeFailure(int Index, string Code, string Message);

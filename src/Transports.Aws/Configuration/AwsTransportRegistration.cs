@@ -72,6 +72,16 @@ internal sealed class AwsTransportOptionsValidator : IValidateOptions<AwsTranspo
 
         Range(options.VisibilityTimeout, TimeSpan.FromSeconds(2), TimeSpan.FromHours(12), nameof(options.VisibilityTimeout));
         Range(options.ReceiveWaitTime, TimeSpan.Zero, TimeSpan.FromSeconds(20), nameof(options.ReceiveWaitTime));
+        if (options.EventBus is { } bus && (bus.Length is 0 or > 1600 || !bus.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/' or ':')))
+        {
+            problems.Add($"{Prefix}EventBus must be an EventBridge bus name or ARN ([A-Za-z0-9._-/:]), was '{bus}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.EventSource) || options.EventSource.StartsWith("aws.", StringComparison.Ordinal) || options.EventSource.Length > 256)
+        {
+            problems.Add($"{Prefix}EventSource must be 1..256 characters not starting with 'aws.', was '{options.EventSource}'.");
+        }
+
         if (options.MaxReceiveCount is < 1 or > 1000)
         {
             problems.Add($"{Prefix}MaxReceiveCount must be 1..1000, was {options.MaxReceiveCount}.");

@@ -18,8 +18,9 @@ namespace Messaging.Adapters.Aws.Envelopes;
 /// <para>A body that is UTF-8 text of characters SQS accepts (and within the Basic Multilingual Plane, which every
 /// SQS implementation accepts) travels as it is; any other body travels base64-encoded, marked with
 /// <c>ce-datacontentencoding: base64</c> (CloudEvents 0.3's attribute for it).</para>
-/// <para>A message without our attributes (a plain SQS send) is still delivered: its SQS message id is the id, its
-/// type <see cref="ForeignType"/>, its attributes headers.</para>
+/// <para>A message without attributes whose body is a CloudEvents 1.0 structured-mode JSON event (what a rule of an
+/// event-bus topic delivers) is read as that event. Any other message without our attributes (a plain SQS send) is
+/// still delivered: its SQS message id is the id, its type <see cref="ForeignType"/>, its attributes headers.</para>
 /// </remarks>
 internal static class SqsEnvelope
 {
@@ -132,6 +133,12 @@ internal static class SqsEnvelope
     /// <summary>The envelope of a received SQS message; a message without our attributes becomes a foreign envelope.</summary>
     public static Envelope FromSqs(Message message)
     {
+        // What an event-bus subscription's rule delivers: a CloudEvents structured-mode JSON event, no attributes of ours.
+        if (message.MessageAttributes is not { Count: > 0 } && Topology.EventBridgeEvents.TryRead(message.Body ?? "") is { } structured)
+        {
+            return structured;
+        }
+
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         if (message.MessageAttributes is { } received)
         {

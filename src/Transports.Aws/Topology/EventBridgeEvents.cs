@@ -13,9 +13,12 @@ namespace Messaging.Adapters.Aws.Topology;
 /// </summary>
 /// <remarks>
 /// <para>The event: <c>source</c> = the configured source; <c>detail-type</c> = <see cref="Envelope.Type"/>;
-/// <c>detail</c> = <c>{"topic", "id", "time", "datacontenttype"?, "key"?, "correlationid"?, "causationid"?,
-/// "replyto"?, "headers": {...}, "data" | "data_base64"}</c>: a compact JSON body is embedded as JSON (so patterns
-/// can reach into it), any other body as a base64 string, so that every body is carried byte for byte.</para>
+/// <c>detail</c> = the message as a CloudEvents 1.0 structured-mode JSON event (<c>specversion</c>, <c>id</c>,
+/// <c>source</c>, <c>type</c>, <c>time</c>, <c>datacontenttype</c>?, <c>partitionkey</c>?, <c>correlationid</c>?,
+/// <c>causationid</c>?, <c>replyto</c>?) plus <c>topic</c> and a <c>headers</c> object, and <c>data</c> (a compact
+/// JSON body, embedded so patterns can reach into it) or <c>data_base64</c> (any other body), so that every body is
+/// carried byte for byte. A subscription's rule hands the queue the detail alone (<c>InputPath: $.detail</c>), which
+/// <see cref="TryRead"/> reads back.</para>
 /// <para>The pattern of subscription <c>s</c> of topic <c>t</c>: <c>{"source": [source], "detail-type": [types...]?,
 /// "detail": {"topic": [t], "headers": {name: [value]}?}}</c>: EventBridge matches a field against a list of allowed
 /// values, fields together, headers exactly as <see cref="SubscriptionFilter.Matches"/> does.</para>
@@ -29,12 +32,15 @@ internal static class EventBridgeEvents
     {
         var detail = new JsonObject
         {
-            ["topic"] = topic,
+            ["specversion"] = "1.0",
             ["id"] = message.Id,
+            ["source"] = source,
+            ["type"] = message.Type,
             ["time"] = message.Timestamp.ToString("O", CultureInfo.InvariantCulture),
+            ["topic"] = topic,
         };
         Optional(detail, "datacontenttype", message.ContentType);
-        Optional(detail, "key", message.Key);
+        Optional(detail, "partitionkey", message.Key);
         Optional(detail, "correlationid", message.CorrelationId);
         Optional(detail, "causationid", message.CausationId);
         Optional(detail, "replyto", message.ReplyTo);
@@ -81,6 +87,76 @@ internal static class EventBridgeEvents
         pattern["detail"] = detail;
         return pattern.ToJsonString();
     }
+
+    /// <summary>The envelope of a CloudEvents 1.0 structured-mode JSON event (what an event-bus subscription's queue
+    /// receives), or <see langword="null"/> when the text is not one.</summary>
+    public static Envelope? TryRead(string text)
+    {
+        if (text.Length == 0 || text[0] != '{')
+        {
+            return null;
+        }
+
+        JsonObject? cloudEvent;
+        try
+        {
+            cloudEvent = JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (cloudEvent is null || Text(cloudEvent, "specversion") != "1.0" || Text(cloudEvent, "id") is not { Length: > 0 } id
+            || Text(cloudEvent, "type") is not { Length: > 0 } type || Text(cloudEvent, "source") is null)
+        {
+            return null;
+        }
+
+        byte[] body;
+        if (Text(cloudEvent, "data_base64") is { } base64)
+        {
+            try
+            {
+                body = Convert.FromBase64String(base64);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+        else
+        {
+            body = cloudEvent["data"] is { } data ? Encoding.UTF8.GetBytes(data.ToJsonString()) : [];
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (cloudEvent["headers"] is JsonObject carried)
+        {
+            foreach (var (name, value) in carried)
+            {
+                if (value is JsonValue v && v.TryGetValue<string>(out var headerValue))
+                {
+                    headers[name] = headerValue;
+                }
+            }
+        }
+
+        return new Envelope(type, body)
+        {
+            Id = id,
+            Timestamp = Text(cloudEvent, "time") is { } time && DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed) ? parsed : DateTimeOffset.UtcNow,
+            ContentType = Text(cloudEvent, "datacontenttype"),
+            Key = Text(cloudEvent, "partitionkey"),
+            CorrelationId = Text(cloudEvent, "correlationid"),
+            CausationId = Text(cloudEvent, "causationid"),
+            ReplyTo = Text(cloudEvent, "replyto"),
+            Headers = headers,
+        };
+    }
+
+    private static string? Text(JsonObject json, string name) =>
+        json[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static void Optional(JsonObject into, string name, string? value)
     {

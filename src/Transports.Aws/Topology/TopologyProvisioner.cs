@@ -13,7 +13,7 @@ namespace Messaging.Adapters.Aws.Topology;
 /// </summary>
 /// <remarks>Creating is idempotent on AWS's side (<c>CreateQueue</c> and <c>CreateTopic</c> with the same attributes
 /// return the existing one), so concurrent first uses are harmless.</remarks>
-internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTransportOptions options)
+internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEventBridgeClient? eventBridge, AwsTransportOptions options)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueInfo>>> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _topics = new(StringComparer.Ordinal);
@@ -53,6 +53,11 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
     /// and the filter's policy; an existing subscription gets the new policy (the filter belongs to the subscription).</summary>
     public async Task<QueueInfo> EnsureSubscriptionAsync(string topic, string subscription, SubscriptionFilter? filter, CancellationToken cancellationToken)
     {
+        if (eventBridge is not null)
+        {
+            return await EnsureRuleAsync(eventBridge, topic, subscription, filter, cancellationToken).ConfigureAwait(false);
+        }
+
         var queueName = DestinationNames.SubscriptionQueue(topic, subscription);
         var described = $"subscription '{subscription}' of topic '{topic}'";
         var topicArn = await TopicAsync(topic, cancellationToken).ConfigureAwait(false);
@@ -66,7 +71,7 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
         await SqsErrors.CallAsync("SetQueueAttributes", queueName, () => sqs.SetQueueAttributesAsync(new SetQueueAttributesRequest
         {
             QueueUrl = queue.Url,
-            Attributes = new Dictionary<string, string> { ["Policy"] = AllowTopic(queue.Arn, topicArn) },
+            Attributes = new Dictionary<string, string> { ["Policy"] = AllowSender(queue.Arn, "sns.amazonaws.com", topicArn) },
         }, cancellationToken)).ConfigureAwait(false);
 
         var existing = (await sns.ListSubscriptionsByTopicAsync(topicArn, described, cancellationToken).ConfigureAwait(false))
@@ -116,6 +121,13 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
     {
         var queueName = DestinationNames.SubscriptionQueue(topic, subscription);
         _subscriptions.TryRemove((topic, subscription), out _);
+        if (eventBridge is not null)
+        {
+            await DeleteRuleAsync(eventBridge, options.EventBus!, topic, subscription, cancellationToken).ConfigureAwait(false);
+            await DeleteQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var queue = await TryFindQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
 
         // The topic's ARN is known, or follows from the queue's (same partition, region and account): looking it up
@@ -143,6 +155,12 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
     /// <summary>Deletes a topic (its subscriptions go with it; their queues stay until deleted themselves).</summary>
     public async Task DeleteTopicAsync(string topic, CancellationToken cancellationToken)
     {
+        if (eventBridge is not null)
+        {
+            // On a bus a topic is a name inside events: nothing to delete.
+            return;
+        }
+
         var arn = await TryFindTopicAsync(topic, cancellationToken).ConfigureAwait(false);
         _topics.TryRemove(topic, out _);
         foreach (var key in _subscriptions.Keys.Where(k => k.Topic == topic))
@@ -160,6 +178,77 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
             {
                 // Already gone.
             }
+        }
+    }
+
+    /// <summary>Refuses a FIFO topic on an event bus: EventBridge keeps no order per key.</summary>
+    public static void EnsureNotFifoOnBus(string topic)
+    {
+        if (AwsNames.IsFifo(topic))
+        {
+            throw new ArgumentException($"Topic '{topic}' is a FIFO name, but topics are on an EventBridge bus (Messaging:Aws:EventBus), which keeps no order: use an SNS topic for FIFO.", nameof(topic));
+        }
+    }
+
+    /// <summary>The rule of a subscription on the bus: named after the subscription's queue (EventBridge allows 64
+    /// characters: a longer name is cut with a hash as queue names are).</summary>
+    internal static string RuleName(string topic, string subscription)
+    {
+        var name = AwsNames.Physical(DestinationNames.SubscriptionQueue(topic, subscription));
+        return name.Length <= 64 ? name : name[..55] + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+    }
+
+    /// <summary>Creates the subscription's queue, a rule on the bus with the filter's pattern, the queue as its target
+    /// (the event's detail only), and a queue policy letting that rule send; an existing rule gets the new pattern.</summary>
+    private async Task<QueueInfo> EnsureRuleAsync(IEventBridgeClient events, string topic, string subscription, SubscriptionFilter? filter, CancellationToken cancellationToken)
+    {
+        EnsureNotFifoOnBus(topic);
+        var queueName = DestinationNames.SubscriptionQueue(topic, subscription);
+        var described = $"subscription '{subscription}' of topic '{topic}'";
+        var queue = await QueueAsync(queueName, create: true, cancellationToken).ConfigureAwait(false);
+        var pattern = EventBridgeEvents.Pattern(topic, filter, options.EventSource);
+        if (_subscriptions.TryGetValue((topic, subscription), out var known) && known == pattern)
+        {
+            return queue;
+        }
+
+        var rule = RuleName(topic, subscription);
+        var bus = options.EventBus!;
+        var ruleArn = await events.PutRuleAsync(rule, bus, pattern, described, cancellationToken).ConfigureAwait(false);
+        await SqsErrors.CallAsync("SetQueueAttributes", queueName, () => sqs.SetQueueAttributesAsync(new SetQueueAttributesRequest
+        {
+            QueueUrl = queue.Url,
+            Attributes = new Dictionary<string, string> { ["Policy"] = AllowSender(queue.Arn, "events.amazonaws.com", ruleArn) },
+        }, cancellationToken)).ConfigureAwait(false);
+        if (await events.PutTargetAsync(rule, bus, "queue", queue.Arn, "$.detail", described, cancellationToken).ConfigureAwait(false) is [var failed, ..])
+        {
+            throw new AwsServiceException("EventBridge", "PutTargets", described, failed.Code, System.Net.HttpStatusCode.OK, failed.Message, isTransient: false);
+        }
+
+        _subscriptions[(topic, subscription)] = pattern;
+        return queue;
+    }
+
+    private static async Task DeleteRuleAsync(IEventBridgeClient events, string bus, string topic, string subscription, CancellationToken cancellationToken)
+    {
+        var rule = RuleName(topic, subscription);
+        var described = $"subscription '{subscription}' of topic '{topic}'";
+        try
+        {
+            await events.RemoveTargetsAsync(rule, bus, ["queue"], described, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsDestinationNotFoundException)
+        {
+            // No such rule: nothing to remove.
+        }
+
+        try
+        {
+            await events.DeleteRuleAsync(rule, bus, described, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsDestinationNotFoundException)
+        {
+            // Already gone.
         }
     }
 
@@ -312,17 +401,17 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, AwsTra
         }
     }
 
-    private static string AllowTopic(string queueArn, string topicArn) => new JsonObject
+    private static string AllowSender(string queueArn, string service, string sourceArn) => new JsonObject
     {
         ["Version"] = "2012-10-17",
         ["Statement"] = new JsonArray(new JsonObject
         {
             ["Sid"] = "messaging-adapters-topic",
             ["Effect"] = "Allow",
-            ["Principal"] = new JsonObject { ["Service"] = "sns.amazonaws.com" },
+            ["Principal"] = new JsonObject { ["Service"] = service },
             ["Action"] = "sqs:SendMessage",
             ["Resource"] = queueArn,
-            ["Condition"] = new JsonObject { ["ArnEquals"] = new JsonObject { ["aws:SourceArn"] = topicArn } },
+            ["Condition"] = new JsonObject { ["ArnEquals"] = new JsonObject { ["aws:SourceArn"] = sourceArn } },
         }),
     }.ToJsonString();
 }

@@ -96,7 +96,9 @@ public sealed class EventBridgeTests
         Assert.Equal("t", entry.DetailType);
         Assert.Equal(message.Id, detail["id"]!.GetValue<string>());
         Assert.Equal("orders", detail["topic"]!.GetValue<string>());
-        Assert.Equal("k", detail["key"]!.GetValue<string>());
+        Assert.Equal("k", detail["partitionkey"]!.GetValue<string>());
+        Assert.Equal("1.0", detail["specversion"]!.GetValue<string>());
+        Assert.Equal("t", detail["type"]!.GetValue<string>());
         Assert.Equal("eu", detail["headers"]!["region"]!.GetValue<string>());
         if (embedded)
         {
