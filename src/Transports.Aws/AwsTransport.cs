@@ -170,6 +170,9 @@ public sealed partial class AwsTransport : ITransport
 
     internal ConsumerSet Consumers { get; } = new();
 
+    /// <summary>The attempts made on messages this transport's consumers gave back to SQS.</summary>
+    internal AttemptLedger Attempts { get; } = new();
+
     internal string CloudEventsSource { get; }
 
     /// <summary>Cancelled when the transport is disposed: ends the requests no consumer waits for any more.</summary>

@@ -18,8 +18,8 @@ namespace Messaging.Adapters.Aws.Consuming;
 /// release = visibility 0, retry after D = visibility D (the message stays in the queue, invisible, and comes back with
 /// its <c>ApproximateReceiveCount</c> raised), dead letter = a send to <c>&lt;queue&gt;.dead-letter</c> then delete. While
 /// a handler runs, the engine renews the visibility every third of <see cref="AwsTransportOptions.VisibilityTimeout"/>.</para>
-/// <para>The attempt a delivery is comes from SQS's receive count: a message received for the n-th time (n &gt; 1)
-/// has already had its first delivery's attempt and immediate retries, and one attempt per later delivery.</para>
+/// <para>The attempt a delivery is: exact when this transport gave the message back itself (it notes the attempts
+/// made, <see cref="AttemptLedger"/>), else estimated from SQS's receive count.</para>
 /// </remarks>
 internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeasingReceiver<SqsDelivery>
 {
@@ -104,13 +104,17 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
 
     public ValueTask AcknowledgeAsync(SqsDelivery delivery) => new(_deletes.SettleAsync(delivery.ReceiptHandle));
 
-    public async ValueTask ReleaseAsync(SqsDelivery delivery, int attemptsMade) =>
+    public async ValueTask ReleaseAsync(SqsDelivery delivery, int attemptsMade)
+    {
+        _transport.Attempts.Record(delivery.SqsMessageId, attemptsMade);
         await ChangeVisibilityAsync(delivery, 0, CancellationToken.None).ConfigureAwait(false);
+    }
 
     public async ValueTask RetryLaterAsync(SqsDelivery delivery, Envelope retry, TimeSpan delay)
     {
         // SQS counts visibility in whole seconds; a shorter delay waits one second.
         var seconds = (int)Math.Clamp(Math.Ceiling(delay.TotalSeconds), 1, MaxVisibilitySeconds);
+        _transport.Attempts.Record(delivery.SqsMessageId, DeliveryAttempts.NextAttempt(retry) - 1);
         await ChangeVisibilityAsync(delivery, seconds, CancellationToken.None, throwOnFailure: true).ConfigureAwait(false);
     }
 
@@ -138,6 +142,12 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
                     return;
                 }
 
+                // Never handled: the next receive continues the count these messages had.
+                foreach (var message in messages)
+                {
+                    _transport.Attempts.Record(message.MessageId, AttemptOf(message, SqsEnvelope.FromSqs(message)) - 1);
+                }
+
                 try
                 {
                     await SqsErrors.CallAsync("ChangeMessageVisibilityBatch", _queue.Name, () => _transport.Sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
@@ -159,22 +169,36 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
     private SqsDelivery ToDelivery(Message message)
     {
         var envelope = SqsEnvelope.FromSqs(message);
-        var receiveCount = message.Attributes is { } system && system.TryGetValue("ApproximateReceiveCount", out var text)
-            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 1;
-        var attempt = DeliveryAttempts.NextAttempt(envelope, receiveCount);
-        if (receiveCount > 1)
-        {
-            // The first delivery ran its immediate retries in process before its first delayed retry.
-            attempt = attempt > int.MaxValue - _retry.ImmediateRetries ? int.MaxValue : attempt + _retry.ImmediateRetries;
-        }
-
+        var receiveCount = ReceiveCount(message);
+        var attempt = AttemptOf(message, envelope);
+        _transport.Attempts.Forget(message.MessageId);
         var received = new ReceivedMessage(envelope, _queue.Name, attempt, redelivered: receiveCount > 1)
         {
             DeliveryCount = receiveCount,
             Topic = _topic,
             Subscription = _subscription,
         };
-        return new SqsDelivery(received, _scope!, message.ReceiptHandle);
+        return new SqsDelivery(received, _scope!, message.ReceiptHandle, message.MessageId);
+    }
+
+    private static int ReceiveCount(Message message) =>
+        message.Attributes is { } system && system.TryGetValue("ApproximateReceiveCount", out var text)
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0 ? count : 1;
+
+    /// <summary>The attempt a receive of <paramref name="message"/> is: exact when this transport gave the message back
+    /// itself (a delayed retry, a release, a poll abandoned by a stop: <see cref="AttemptLedger"/>), else estimated from
+    /// SQS's receive count (another process gave it back, or crashed): a message received for the n-th time (n &gt; 1)
+    /// has had its first delivery's attempt and immediate retries, and one attempt per later delivery.</summary>
+    private int AttemptOf(Message message, Envelope envelope)
+    {
+        if (_transport.Attempts.Made(message.MessageId) is { } made)
+        {
+            return made >= int.MaxValue - 1 ? int.MaxValue : DeliveryAttempts.NextAttempt(envelope) + made;
+        }
+
+        var receiveCount = ReceiveCount(message);
+        var attempt = DeliveryAttempts.NextAttempt(envelope, receiveCount);
+        return receiveCount <= 1 || attempt > int.MaxValue - _retry.ImmediateRetries ? attempt : attempt + _retry.ImmediateRetries;
     }
 
     private async Task ChangeVisibilityAsync(SqsDelivery delivery, int seconds, CancellationToken cancellationToken, bool throwOnFailure = false)

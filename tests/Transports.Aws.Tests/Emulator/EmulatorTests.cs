@@ -197,4 +197,39 @@ public sealed class EmulatorTests
         Assert.True(results[0]["ok"]!.GetValue<bool>(), results[0].ToJsonString());
         Assert.DoesNotContain(results[0]["output"]!["Topics"]?.AsArray() ?? [], t => t!["TopicArn"]!.GetValue<string>().EndsWith(":" + topic, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_message_released_by_a_stop_comes_back_as_the_same_attempt_with_the_receive_counted()
+    {
+        await using var transport = EmulatorTransport.Create();
+        var queue = EmulatorTransport.UniqueName("released");
+        try
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var stopped = await transport.Queue.ConsumeAsync(queue, async (_, ct) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }, new ConsumerOptions { Retry = new RetryPolicy { ImmediateRetries = 2 } }, Ct);
+            var message = new Envelope("t", "m"u8.ToArray());
+            await transport.Queue.SendAsync(queue, message, Ct);
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            await stopped.DisposeAsync();
+
+            var handled = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var running = await transport.Queue.ConsumeAsync(queue, (m, _) => { handled.TrySetResult(m); return ValueTask.CompletedTask; }, null, Ct);
+            var again = await handled.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+            // The cancelled handling made no attempt: still attempt 1, though SQS counts more receives (the stopped
+            // consumer's abandoned long poll may have taken it once more before handing it back).
+            Assert.Equal(message.Id, again.Envelope.Id);
+            Assert.Equal(1, again.Attempt);
+            Assert.InRange(again.DeliveryCount ?? 0, 2, 3);
+            Assert.True(again.Redelivered);
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
+        }
+    }
 }

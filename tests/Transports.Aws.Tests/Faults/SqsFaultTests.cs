@@ -106,16 +106,28 @@ public sealed class SqsFaultTests
     public async Task A_partial_delete_failure_redelivers_those_messages_and_loses_none()
     {
         var failedDeletes = 0;
+        var gate = new Lock();
         await using var transport = EmulatorTransport.Create(o => o.VisibilityTimeout = TimeSpan.FromSeconds(2), (method, args, real) =>
         {
-            if (method != nameof(IAmazonSQS.DeleteMessageBatchAsync) || Volatile.Read(ref failedDeletes) >= 5)
+            if (method != nameof(IAmazonSQS.DeleteMessageBatchAsync))
             {
                 return real();
             }
 
             var request = (DeleteMessageBatchRequest)args[0]!;
-            var failing = request.Entries.Where((_, i) => i % 2 == 0).Take(5 - Volatile.Read(ref failedDeletes)).ToList();
-            Interlocked.Add(ref failedDeletes, failing.Count);
+            List<DeleteMessageBatchRequestEntry> failing;
+            lock (gate)
+            {
+                // Exactly 5 deletes fail, however many delete requests run at once.
+                failing = [.. request.Entries.Where((_, i) => i % 2 == 0).Take(5 - failedDeletes)];
+                failedDeletes += failing.Count;
+            }
+
+            if (failing.Count == 0)
+            {
+                return real();
+            }
+
             request.Entries = [.. request.Entries.Except(failing)];
             var response = request.Entries.Count == 0
                 ? Task.FromResult(new DeleteMessageBatchResponse { Successful = [], Failed = [] })
@@ -135,7 +147,9 @@ public sealed class SqsFaultTests
             await count.SettleAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), Ct);
             var (_, duplicates, _) = count.AssertNoneLost("partial delete failure");
             Assert.Equal(5, Volatile.Read(ref failedDeletes));
-            Assert.Equal(5, duplicates);
+
+            // Each undeleted message comes back once; at-least-once allows more (a 2 s visibility on a busy machine).
+            Assert.True(duplicates >= 5, $"the 5 undeleted messages should each come back, but only {duplicates} duplicates were seen");
         }
         finally
         {
