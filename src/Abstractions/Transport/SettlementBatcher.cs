@@ -6,10 +6,11 @@ namespace Messaging.Adapters.Transport;
 /// </summary>
 /// <typeparam name="T">What one settlement needs (a receipt handle).</typeparam>
 /// <remarks>
-/// <para>No timer and no waiting for a batch to fill: a request goes out as soon as a request slot is free, carrying
-/// everything queued by then (up to <c>maxBatch</c>). At a low rate each settlement is its own request, at no added
-/// latency; under load, settlements queue while requests are in flight and the next request carries up to
-/// <c>maxBatch</c> of them.</para>
+/// <para>No timer: when no request is in flight, one goes out after a single hop through the thread pool with
+/// everything queued by then (up to <c>maxBatch</c>), so at a low rate each settlement is its own request, at no added
+/// latency, and deliveries that finish together settle together. While requests are in flight,
+/// settlements queue; a further request starts only for a full batch (up to <c>maxRequests</c> at once), and whatever
+/// is queued when a request ends goes out on it. Under load every request carries <c>maxBatch</c> or close to it.</para>
 /// <para>Each <see cref="SettleAsync"/> completes when its own entry was settled, and throws that entry's failure (a
 /// per-entry failure reported by the broker, or the whole request's failure). Thread safe.</para>
 /// </remarks>
@@ -54,14 +55,27 @@ public sealed class SettlementBatcher<T>
     public Task SettleAsync(T item)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        List<(T Item, TaskCompletionSource Done)>? batch;
+        List<(T Item, TaskCompletionSource Done)>? batch = null;
+        var fromIdle = false;
         lock (_gate)
         {
             _queued.Enqueue((item, done));
-            batch = TakeBatchIfSlotFree();
+            if (_requests == 0)
+            {
+                _requests++;
+                fromIdle = true;
+            }
+            else
+            {
+                batch = TakeBatchIfSlotFree();
+            }
         }
 
-        if (batch is not null)
+        if (fromIdle)
+        {
+            _ = RunFromIdleAsync();
+        }
+        else if (batch is not null)
         {
             _ = RunAsync(batch);
         }
@@ -87,12 +101,27 @@ public sealed class SettlementBatcher<T>
 
     private List<(T Item, TaskCompletionSource Done)>? TakeBatchIfSlotFree()
     {
-        if (_requests >= _maxRequests || _queued.Count == 0)
+        // A second request in flight only pays for itself with a full batch; a partial one waits for the running one.
+        if (_requests >= _maxRequests || _queued.Count == 0 || (_requests > 0 && _queued.Count < _maxBatch))
         {
             return null;
         }
 
         _requests++;
+        return Take();
+    }
+
+    private void SignalIdleIfDone()
+    {
+        if (_requests == 0 && _queued.Count == 0 && _idle is { } idle)
+        {
+            _idle = null;
+            idle.TrySetResult();
+        }
+    }
+
+    private List<(T Item, TaskCompletionSource Done)> Take()
+    {
         var batch = new List<(T, TaskCompletionSource)>(Math.Min(_queued.Count, _maxBatch));
         while (batch.Count < _maxBatch && _queued.TryDequeue(out var entry))
         {
@@ -100,6 +129,27 @@ public sealed class SettlementBatcher<T>
         }
 
         return batch;
+    }
+
+    /// <summary>The first request after a quiet spell: one hop through the thread pool first, so that the settlements
+    /// of deliveries that finished together (a received batch) go out together instead of the first alone.</summary>
+    private async Task RunFromIdleAsync()
+    {
+        await Task.Yield();
+        List<(T Item, TaskCompletionSource Done)> batch;
+        lock (_gate)
+        {
+            batch = Take();
+            if (batch.Count == 0)
+            {
+                // A full batch went out on a second request meanwhile: nothing is left for this one.
+                _requests--;
+                SignalIdleIfDone();
+                return;
+            }
+        }
+
+        await RunAsync(batch).ConfigureAwait(false);
     }
 
     private async Task RunAsync(List<(T Item, TaskCompletionSource Done)> batch)
@@ -139,11 +189,7 @@ public sealed class SettlementBatcher<T>
             {
                 _requests--;
                 batch = TakeBatchIfSlotFree()!;
-                if (_requests == 0 && _queued.Count == 0 && _idle is { } idle)
-                {
-                    _idle = null;
-                    idle.TrySetResult();
-                }
+                SignalIdleIfDone();
             }
         }
     }

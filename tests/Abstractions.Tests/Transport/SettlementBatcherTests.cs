@@ -25,16 +25,20 @@ public sealed class SettlementBatcherTests
     public async Task Settlements_queued_while_requests_are_in_flight_go_out_together_up_to_the_batch_limit()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var requests = new ConcurrentQueue<IReadOnlyList<int>>();
         var batcher = new SettlementBatcher<int>(async (items, _) =>
         {
             requests.Enqueue(items);
+            firstSent.TrySetResult();
             await release.Task;
             return new Exception?[items.Count];
         }, maxBatch: 10, maxRequests: 1);
 
         // The first takes the only request slot and holds it; the next 25 queue behind it.
-        var settled = Enumerable.Range(0, 26).Select(batcher.SettleAsync).ToList();
+        var settled = new List<Task> { batcher.SettleAsync(0) };
+        await firstSent.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        settled.AddRange(Enumerable.Range(1, 25).Select(batcher.SettleAsync));
         release.SetResult();
         await Task.WhenAll(settled).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
@@ -42,6 +46,30 @@ public sealed class SettlementBatcherTests
         Assert.Equal(Enumerable.Range(0, 26), requests.SelectMany(r => r));
         Assert.Equal(26, batcher.Items);
         Assert.Equal(4, batcher.Requests);
+    }
+
+    [Fact]
+    public async Task A_second_request_starts_only_for_a_full_batch_while_one_is_in_flight()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = new ConcurrentQueue<IReadOnlyList<int>>();
+        var batcher = new SettlementBatcher<int>(async (items, _) =>
+        {
+            requests.Enqueue(items);
+            await release.Task;
+            return new Exception?[items.Count];
+        }, maxBatch: 10, maxRequests: 2);
+
+        var settled = new List<Task> { batcher.SettleAsync(0) };
+        await WaitUntilAsync(() => requests.Count == 1);
+        settled.AddRange(Enumerable.Range(1, 9).Select(batcher.SettleAsync));
+        Assert.Single(requests);
+
+        settled.Add(batcher.SettleAsync(10));
+        Assert.Equal([[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], requests.ToArray());
+
+        release.SetResult();
+        await Task.WhenAll(settled).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -112,5 +140,16 @@ public sealed class SettlementBatcherTests
     {
         var batcher = new SettlementBatcher<int>((_, _) => Task.FromResult<IReadOnlyList<Exception?>>([]), maxBatch: 10);
         await Assert.ThrowsAsync<InvalidOperationException>(() => batcher.SettleAsync(1));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(condition(), "timed out");
     }
 }
