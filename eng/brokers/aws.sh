@@ -17,8 +17,6 @@ readonly here="$(cd "$(dirname "$0")" && pwd)"
 readonly endpoint="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 readonly tools="${MESSAGING_AWS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/messaging-adapters/aws}"
 readonly startup_timeout="${AWS_EMULATOR_STARTUP_TIMEOUT:-30}"
-readonly pid_file="$tools/fauxqs.pid"
-readonly log_file="$tools/fauxqs.log"
 
 fail() {
   echo "eng/brokers/aws.sh: $*" >&2
@@ -36,6 +34,8 @@ authority="${authority%%/*}"
 host="${authority%:*}"
 port="${authority##*:}"
 [ "$port" != "$authority" ] || port=80
+readonly pid_file="$tools/fauxqs-$port.pid"
+readonly log_file="$tools/fauxqs-$port.log"
 case "$host" in
   localhost | 127.0.0.1) ;;
   *)
@@ -44,10 +44,13 @@ case "$host" in
     ;;
 esac
 
-# An SQS ListQueues over the JSON protocol: any HTTP answer from fauxqs means it is up.
+# An SQS ListQueues over the JSON protocol answered with 200 and an SQS JSON body: an SQS endpoint is up (another
+# server on the port does not count, and makes the start below fail loudly on the busy port).
 answers() {
-  curl -s -o /dev/null --max-time 2 -X POST "http://127.0.0.1:$port/" \
-    -H 'Content-Type: application/x-amz-json-1.0' -H 'X-Amz-Target: AmazonSQS.ListQueues' -d '{}'
+  local reply
+  reply="$(curl -s -o /dev/null -w '%{http_code} %{content_type}' --max-time 2 -X POST "http://127.0.0.1:$port/" \
+    -H 'Content-Type: application/x-amz-json-1.0' -H 'X-Amz-Target: AmazonSQS.ListQueues' -d '{}')" || return 1
+  [[ "$reply" == "200 application/x-amz-json-1.0"* ]]
 }
 
 stop() {
