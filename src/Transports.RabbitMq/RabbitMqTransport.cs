@@ -31,6 +31,8 @@ public sealed partial class RabbitMqTransport : ITransport
 
     private readonly ConcurrentDictionary<(DestinationKind Kind, string Name), PublishTarget> _targets = new();
     private readonly RabbitMqConnection _publishingConnection;
+    private readonly ConnectionFactory _factory;
+    private readonly ILogger _connectionLogger;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -57,8 +59,8 @@ public sealed partial class RabbitMqTransport : ITransport
         var uri = options.Uri!;
         Endpoint = RabbitMqEndpoint.Describe(uri);
         var virtualHost = RabbitMqEndpoint.VirtualHost(uri);
-        var factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag);
-        var connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
+        var factory = _factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag);
+        var connectionLogger = _connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
         _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger);
         ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger);
         var cloudEventsSource = "/" + (options.ClientName ?? "messaging-adapters");
@@ -170,6 +172,12 @@ public sealed partial class RabbitMqTransport : ITransport
         await ConsumingConnection.DisposeAsync().ConfigureAwait(false);
         LogDisposed(_logger, Endpoint);
     }
+
+    /// <summary>A connection of one queue consumer's own: RabbitMQ.Client decodes every delivery on its connection's
+    /// one reader loop, and a message it cannot decode drops the whole connection, so each queue consumer reads on
+    /// its own (see <see cref="ConsumerConnection"/>). Opened on first use; the consumer disposes it.</summary>
+    internal ConsumerConnection OpenConsumerConnection(string queue, int maxInFlight) =>
+        new(new RabbitMqConnection(_factory, "consuming " + queue, Endpoint, _connectionLogger), queue, maxInFlight, Options, ConsumerLogger);
 
     /// <summary>A consumer tag for a consumer the transport recovers itself (the connection's own recovery skips it).</summary>
     internal static string ManagedConsumerTag(string purpose) => ManagedConsumerTagPrefix + purpose + "-" + Guid.NewGuid().ToString("N");

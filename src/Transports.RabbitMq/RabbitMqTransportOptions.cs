@@ -84,6 +84,21 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// many threads publish concurrently.</remarks>
     public int PublishChannels { get; set; } = 2;
 
+    /// <summary>How often a quorum queue may deliver one message without it being settled before the broker sets it
+    /// aside into the queue's dead-letter queue (<c>x-delivery-limit</c>, reason <c>delivery_limit</c> in its
+    /// <c>x-death</c> header); 0 for no limit.</summary>
+    /// <value>The default value is 10. Valid values are 0 to 1000.</value>
+    /// <remarks><para>The library settles every message it can read (handled, retried or dead-lettered), so this limit
+    /// catches only messages it cannot: a message whose properties RabbitMQ.Client cannot decode (a foreign publisher's
+    /// header it does not support) drops the connection of its consumer before anything sees it, and comes back each
+    /// time; a message that crashes the process does the same. Releases (a stopping consumer) and dropped connections
+    /// count too, so keep it well above what a healthy queue sees.</para>
+    /// <para>Classic queues have no such limit (RabbitMQ 3.10): there, an undecodable message keeps coming back to its
+    /// consumer until an operator removes it. Queue arguments are fixed when a queue is created: queues declared by a
+    /// version without this argument conflict (<see cref="TopologyConflictException"/> naming <c>x-delivery-limit</c>);
+    /// set 0 to keep them as they are, or delete them.</para></remarks>
+    public int DeliveryLimit { get; set; } = 10;
+
     /// <summary>How long the connection waits between attempts to recover after it was lost.</summary>
     /// <value>The default value is 5 seconds. Valid values are 100 milliseconds to 5 minutes.</value>
     public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -79,6 +79,11 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
             problems.Add($"{Prefix}PublishChannels must be 1..64, was {options.PublishChannels}.");
         }
 
+        if (options.DeliveryLimit is < 0 or > 1000)
+        {
+            problems.Add($"{Prefix}DeliveryLimit must be 0..1000, was {options.DeliveryLimit}.");
+        }
+
         if (options.StreamPrefetch is < 1 or > 10_000)
         {
             problems.Add($"{Prefix}StreamPrefetch must be 1..10000, was {options.StreamPrefetch}.");

@@ -32,6 +32,10 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>Raised each time the connection is lost (not when it is closed on purpose), with the reason, before
+    /// its recovery starts.</summary>
+    public event Action<ShutdownEventArgs>? Lost;
+
     /// <summary>The connection if it was opened, for the transport's own inspection.</summary>
     public IConnection? Current => Volatile.Read(ref _connection);
 
@@ -237,6 +241,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         if (reason.Initiator != ShutdownInitiator.Application)
         {
             LogLost(_logger, _name, _endpoint, reason.ReplyCode, reason.ReplyText);
+            Lost?.Invoke(reason);
         }
 
         return Task.CompletedTask;

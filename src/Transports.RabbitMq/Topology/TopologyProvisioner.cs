@@ -142,7 +142,7 @@ internal sealed class TopologyProvisioner : IAsyncDisposable
         await OnceAsync("delay-unroutable", force, async channel =>
         {
             await DeclareExchangeAsync(channel, TopologyNames.DelayUnroutable, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
-            await DeclareQueueAsync(channel, TopologyNames.DelayUnroutable, _definitions.Messages(TopologyNames.DelayUnroutable), cancellationToken).ConfigureAwait(false);
+            await DeclareQueueAsync(channel, TopologyNames.DelayUnroutable, _definitions.Messages(TopologyNames.DelayUnroutable, consumed: false), cancellationToken).ConfigureAwait(false);
             await channel.QueueBindAsync(TopologyNames.DelayUnroutable, TopologyNames.DelayUnroutable, string.Empty, null, false, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await OnceAsync("delay-level:" + level.Name, force, async channel =>
