@@ -63,7 +63,7 @@ public sealed partial class RabbitMqTransport : ITransport
         var connectionLogger = _connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
         _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger);
         ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger);
-        var cloudEventsSource = "/" + (options.ClientName ?? "messaging-adapters");
+        var cloudEventsSource = CloudEventSource.For(options.ClientName);
         Publishing = new PublishChannelPool(_publishingConnection, options, cloudEventsSource, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Publishing"));
         Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost);
         Capabilities = new TransportCapabilities
