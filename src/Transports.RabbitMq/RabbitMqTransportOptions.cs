@@ -134,6 +134,10 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// recovery, for example, turns every connection loss into failed publishes and stopped consumers.</remarks>
     public Action<ConnectionFactory>? ConfigureConnectionFactory { get; set; }
 
+    /// <summary>Why the configured <c>Uri</c> text could not be read, with its password hidden; set by the configuration
+    /// binding, reported by validation.</summary>
+    internal string? UriProblem { get; set; }
+
     /// <summary>The options with the password hidden, for logs.</summary>
     /// <returns>A description of the options.</returns>
     public override string ToString() =>

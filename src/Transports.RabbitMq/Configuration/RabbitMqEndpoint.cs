@@ -42,6 +42,48 @@ internal static class RabbitMqEndpoint
         return text.Append(uri.AbsolutePath).ToString();
     }
 
+    /// <summary>Shows a broker address given as text, which may not even parse as a URI, with whatever stands between
+    /// <c>user:</c> and the last <c>@</c> replaced by <c>***</c>: safe for messages whatever is malformed.</summary>
+    /// <param name="text">The configured text.</param>
+    /// <returns>The description.</returns>
+    public static string MaskText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var at = text.LastIndexOf('@');
+        if (at < 0)
+        {
+            return text;
+        }
+
+        var scheme = text.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        var colon = text.IndexOf(':', start);
+        var userEnd = colon >= 0 && colon < at ? colon : at;
+        return string.Concat(text.AsSpan(0, userEnd), ":***", text.AsSpan(at));
+    }
+
+    /// <summary>Parses the configured address; on failure, says why with the password hidden.</summary>
+    /// <param name="text">The configured text.</param>
+    /// <param name="uri">The URI.</param>
+    /// <param name="problem">Why it is not one, with the text masked.</param>
+    /// <returns>Whether it parsed as an absolute URI.</returns>
+    public static bool TryParse(string text, out Uri? uri, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        try
+        {
+            uri = new Uri(text.Trim(), UriKind.Absolute);
+            problem = null;
+            return true;
+        }
+        catch (UriFormatException ex)
+        {
+            uri = null;
+            problem = $"is not a valid URI ({ex.Message.TrimEnd('.')}): {MaskText(text.Trim())}. A user name or password holding # / ? @ : or % must be percent-encoded (%23 %2F %3F %40 %3A %25)";
+            return false;
+        }
+    }
+
     /// <summary>The virtual host a URI names (<c>/</c> when its path is empty or <c>/</c>).</summary>
     /// <param name="uri">The URI.</param>
     /// <returns>The virtual host.</returns>

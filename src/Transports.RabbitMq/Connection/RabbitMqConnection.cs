@@ -24,6 +24,11 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private bool _recovering;
     private bool _disposed;
 
+    // The broker's reason when it closed the connection for a cause waiting cannot cure (an unknown virtual host,
+    // access refused): RabbitMQ.Client reports the connection open before the broker answers connection.open, then
+    // recovers it for ever, so this is where such a refusal becomes an error instead of a wait.
+    private string? _refusal;
+
     public RabbitMqConnection(ConnectionFactory factory, string name, string endpoint, ILogger logger)
     {
         _factory = factory;
@@ -77,6 +82,11 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             {
                 connection = await _factory.CreateConnectionAsync(_factory.ClientProvidedName + " (" + _name + ")", cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (BrokerErrors.IsPermanentConnectFailure(ex, out var cause))
+            {
+                // Waiting cannot cure it: fail now, naming the cause, so retry logic stops retrying.
+                throw Refused(cause, ex);
+            }
             catch (Exception ex) when (ex is BrokerUnreachableException or IOException or OperationInterruptedException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 throw new TransportUnavailableException(
@@ -119,6 +129,11 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
                 if (_connection is { IsOpen: true } && !_recovering)
                 {
                     return true;
+                }
+
+                if ((_refusal ??= RefusalIn(_connection?.CloseReason)) is { } refusal)
+                {
+                    throw Refused(refusal, null);
                 }
 
                 usable = _usable.Task;
@@ -211,6 +226,19 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         }
     }
 
+    private TransportUnavailableException Refused(string cause, Exception? error) => new(
+        $"RabbitMQ at {_endpoint} refused the connection (Messaging:RabbitMq:Uri): {cause}. Check the user name, password and virtual host; retrying does not help.",
+        isTransient: false,
+        error);
+
+    /// <summary>The broker's words when it closed a connection for good: <c>NOT_ALLOWED</c> (an unknown virtual host,
+    /// or one the user may not use) or <c>ACCESS_REFUSED</c>; not a connection limit, which may free up.</summary>
+    private static string? RefusalIn(ShutdownEventArgs? reason) =>
+        reason is { Initiator: ShutdownInitiator.Peer, ReplyCode: BrokerErrors.NotAllowed or BrokerErrors.AccessRefused }
+        && !reason.ReplyText.Contains("limit", StringComparison.OrdinalIgnoreCase)
+            ? $"{reason.ReplyCode} {reason.ReplyText}"
+            : null;
+
     private static string InnermostMessage(Exception exception)
     {
         var inner = exception;
@@ -232,7 +260,13 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             }
 
             _recovering = true;
-            if (_usable.Task.IsCompleted)
+            _refusal ??= RefusalIn(reason);
+            if (_refusal is not null)
+            {
+                // Wake the waiters: they fail with the refusal instead of waiting for a recovery that cannot succeed.
+                _usable.TrySetResult();
+            }
+            else if (_usable.Task.IsCompleted)
             {
                 _usable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
@@ -252,6 +286,12 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         lock (_gate)
         {
             _recovering = false;
+            _refusal = null;
+            if (_usable.Task.IsCompleted)
+            {
+                _usable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             _usable.TrySetResult();
         }
 
