@@ -21,6 +21,9 @@ public sealed class RabbitMqTransportRegistration : ITransportRegistration
     public string Name => TransportCatalog.RabbitMq;
 
     /// <inheritdoc />
+    public Type OptionsType => typeof(RabbitMqTransportOptions);
+
+    /// <inheritdoc />
     public void Register(IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
