@@ -227,7 +227,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     }
 
     private TransportUnavailableException Refused(string cause, Exception? error) => new(
-        $"RabbitMQ at {_endpoint} refused the connection (Messaging:RabbitMq:Uri): {cause}. Check the user name, password and virtual host; retrying does not help.",
+        $"RabbitMQ at {_endpoint} refused the connection (Messaging:RabbitMq:Uri; tests read {RabbitMqTransportOptions.UriEnvironmentVariable}): {cause}. Check the user name, password and virtual host; retrying does not help.",
         isTransient: false,
         error);
 
