@@ -20,8 +20,9 @@ namespace Messaging.Adapters.RabbitMq;
 /// <para>Every publish, send and append completes only when the broker confirmed it (publisher confirms); messages
 /// are persistent. Consumers acknowledge only after the handler pipeline's outcome was carried out; prefetch is the
 /// consumer's <see cref="ConsumerOptions.MaxInFlight"/>.</para>
-/// <para>Two connections are opened on first use, one for publishing and one for consuming and topology, and are
-/// recovered automatically when lost: unconfirmed publishes are sent again (duplicates are possible, losses are
+/// <para>Two connections are opened on first use, one for publishing and one for topology, stream readers and the
+/// locks of ordered consumers, plus one per queue consumer, so that a message the client cannot decode, which drops
+/// the connection it arrives on, disturbs no other queue's consumer; all are recovered automatically when lost: unconfirmed publishes are sent again (duplicates are possible, losses are
 /// not) and consumers resume (unacknowledged messages are redelivered).</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
@@ -145,7 +146,8 @@ public sealed partial class RabbitMqTransport : ITransport
         return await _publishingConnection.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The RabbitMQ.Client connection consumers and topology go through: the escape hatch to the native client.</summary>
+    /// <summary>The RabbitMQ.Client connection topology and stream readers go through (each queue consumer has its
+    /// own): the escape hatch to the native client.</summary>
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <returns>The connection, opened if it was not.</returns>
     /// <remarks>See <see cref="GetPublishingConnectionAsync"/>.</remarks>

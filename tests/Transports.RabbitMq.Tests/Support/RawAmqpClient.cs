@@ -109,11 +109,7 @@ internal sealed class RawAmqpClient : IAsyncDisposable
             await WriteFrameAsync(BodyFrame, body.AsMemory(offset, Math.Min(body.Length - offset, (int)_frameMax - 8)), cancellationToken);
         }
 
-        var (classId, methodId, _) = await ReadMethodAsync(cancellationToken);
-        if ((classId, methodId) != (60, 80))
-        {
-            throw new InvalidOperationException($"Expected basic.ack, got method {classId}.{methodId}.");
-        }
+        await ExpectAsync(60, 80, cancellationToken); // basic.ack
     }
 
     /// <summary>Takes one message from a queue (acknowledged at once) and returns its content header's raw property
