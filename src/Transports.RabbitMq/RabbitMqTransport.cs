@@ -34,6 +34,7 @@ public sealed partial class RabbitMqTransport : ITransport
     private readonly RabbitMqConnection _publishingConnection;
     private readonly ConnectionFactory _factory;
     private readonly ILogger _connectionLogger;
+    private readonly ServerCertificateCheck? _certificateCheck;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -58,12 +59,16 @@ public sealed partial class RabbitMqTransport : ITransport
         _logger = _loggerFactory.CreateLogger<RabbitMqTransport>();
         ConsumerLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Consuming");
         var uri = options.Uri!;
-        Endpoint = RabbitMqEndpoint.Describe(uri);
+        Endpoint = RabbitMqEndpoint.DescribeConnection(options);
         var virtualHost = RabbitMqEndpoint.VirtualHost(uri);
-        var factory = _factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag);
+        var certificateCheck = RabbitMqEndpoint.UsesTls(options)
+            ? new ServerCertificateCheck(options.Tls.ServerName ?? uri.Host, ServerCertificateCheck.LoadAuthorities(options.Tls.CaCertificate))
+            : null;
+        var factory = _factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag, certificateCheck);
         var connectionLogger = _connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
-        _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger);
-        ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger);
+        _certificateCheck = certificateCheck;
+        _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger, certificateCheck);
+        ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger, certificateCheck);
         var cloudEventsSource = CloudEventSource.For(options.ClientName);
         Publishing = new PublishChannelPool(_publishingConnection, options, cloudEventsSource, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Publishing"));
         Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost);
@@ -179,7 +184,7 @@ public sealed partial class RabbitMqTransport : ITransport
     /// one reader loop, and a message it cannot decode drops the whole connection, so each queue consumer reads on
     /// its own (see <see cref="ConsumerConnection"/>). Opened on first use; the consumer disposes it.</summary>
     internal ConsumerConnection OpenConsumerConnection(string queue, int maxInFlight) =>
-        new(new RabbitMqConnection(_factory, "consuming " + queue, Endpoint, _connectionLogger), queue, maxInFlight, Options, ConsumerLogger);
+        new(new RabbitMqConnection(_factory, "consuming " + queue, Endpoint, _connectionLogger, _certificateCheck), queue, maxInFlight, Options, ConsumerLogger);
 
     /// <summary>A consumer tag for a consumer the transport recovers itself (the connection's own recovery skips it).</summary>
     internal static string ManagedConsumerTag(string purpose) => ManagedConsumerTagPrefix + purpose + "-" + Guid.NewGuid().ToString("N");

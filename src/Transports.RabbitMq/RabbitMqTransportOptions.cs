@@ -172,6 +172,12 @@ public sealed class RabbitMqTlsOptions
     /// <value>The default value is <see langword="null"/>: the URI's host.</value>
     public string? ServerName { get; set; }
 
+    /// <summary>A certificate authority to trust for the server's certificate, beside the machine's trust store: the
+    /// path of a PEM or DER file, or the PEM text itself (<c>-----BEGIN CERTIFICATE-----...</c>), for brokers whose
+    /// certificate a private CA issued. The host name is checked all the same.</summary>
+    /// <value>The default value is <see langword="null"/>: the machine's trust store only.</value>
+    public string? CaCertificate { get; set; }
+
     /// <summary>A client certificate file (PKCS#12) for mutual TLS.</summary>
     /// <value>The default value is <see langword="null"/>: no client certificate.</value>
     public string? ClientCertificatePath { get; set; }
@@ -183,5 +189,5 @@ public sealed class RabbitMqTlsOptions
     /// <summary>The options without the passphrase, for logs.</summary>
     /// <returns>A description.</returns>
     public override string ToString() =>
-        $"Tls {{ Enabled = {Enabled}, ServerName = {ServerName ?? "(host)"}, ClientCertificatePath = {ClientCertificatePath ?? "(none)"}, ClientCertificatePassphrase = {(ClientCertificatePassphrase is null ? "(none)" : "***")} }}";
+        $"Tls {{ Enabled = {Enabled}, ServerName = {ServerName ?? "(host)"}, CaCertificate = {(CaCertificate is null ? "(none)" : CaCertificate.Contains("-----BEGIN", StringComparison.Ordinal) ? "(PEM text)" : CaCertificate)}, ClientCertificatePath = {ClientCertificatePath ?? "(none)"}, ClientCertificatePassphrase = {(ClientCertificatePassphrase is null ? "(none)" : "***")} }}";
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using Messaging.Adapters.RabbitMq.Connection;
 using RabbitMQ.Client;
 
 namespace Messaging.Adapters.RabbitMq.Configuration;
@@ -84,6 +85,28 @@ internal static class RabbitMqEndpoint
         }
     }
 
+    /// <summary>Whether the options connect with TLS: the <c>amqps</c> scheme or <c>Tls:Enabled</c>.</summary>
+    /// <param name="options">The options.</param>
+    /// <returns><see langword="true"/> for TLS.</returns>
+    public static bool UsesTls(RabbitMqTransportOptions options) =>
+        options.Tls is { Enabled: true } || string.Equals(options.Uri?.Scheme, "amqps", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The endpoint the transport really connects to, for logs and messages, password hidden: with
+    /// <c>Tls:Enabled</c> and an <c>amqp://</c> URI, <c>amqps://</c> and the TLS port, not the plain address.</summary>
+    /// <param name="options">The options.</param>
+    /// <returns>The description.</returns>
+    public static string DescribeConnection(RabbitMqTransportOptions options)
+    {
+        var uri = options.Uri;
+        if (uri is not { IsAbsoluteUri: true } || !UsesTls(options) || string.Equals(uri.Scheme, "amqps", StringComparison.OrdinalIgnoreCase))
+        {
+            return Describe(uri);
+        }
+
+        var tls = new UriBuilder(uri) { Scheme = "amqps", Port = uri.IsDefaultPort ? AmqpTcpEndpoint.DefaultAmqpSslPort : uri.Port };
+        return Describe(tls.Uri);
+    }
+
     /// <summary>The virtual host a URI names (<c>/</c> when its path is empty or <c>/</c>).</summary>
     /// <param name="uri">The URI.</param>
     /// <returns>The virtual host.</returns>
@@ -96,7 +119,9 @@ internal static class RabbitMqEndpoint
     /// <param name="options">The validated options.</param>
     /// <param name="isManagedConsumerTag">Whether a consumer tag belongs to a consumer the transport recovers itself.</param>
     /// <returns>The factory.</returns>
-    public static ConnectionFactory CreateFactory(RabbitMqTransportOptions options, Func<string, bool> isManagedConsumerTag)
+    /// <param name="certificateCheck">Verifies the server's certificate when TLS is on (see
+    /// <see cref="ServerCertificateCheck"/>); <see langword="null"/> for RabbitMQ.Client's own check.</param>
+    public static ConnectionFactory CreateFactory(RabbitMqTransportOptions options, Func<string, bool> isManagedConsumerTag, ServerCertificateCheck? certificateCheck = null)
     {
         var uri = options.Uri ?? throw new InvalidOperationException("Messaging:RabbitMq:Uri is required.");
         var factory = new ConnectionFactory
@@ -125,6 +150,7 @@ internal static class RabbitMqEndpoint
                 ServerName = tls.ServerName ?? uri.Host,
                 CertPath = tls.ClientCertificatePath ?? string.Empty,
                 CertPassphrase = tls.ClientCertificatePassphrase ?? string.Empty,
+                CertificateValidationCallback = certificateCheck is null ? null : certificateCheck.Validate,
             };
             if (uri.IsDefaultPort && !string.Equals(uri.Scheme, "amqps", StringComparison.OrdinalIgnoreCase))
             {

@@ -139,6 +139,22 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
         {
             problems.Add($"{Prefix}Tls must not be null.");
         }
+        else
+        {
+            if (options.Tls.ClientCertificatePath is { Length: > 0 } certificate && !File.Exists(certificate))
+            {
+                problems.Add($"{Prefix}Tls:ClientCertificatePath: the file '{certificate}' does not exist (a PKCS#12 file with the client certificate and its key).");
+            }
+
+            try
+            {
+                _ = Connection.ServerCertificateCheck.LoadAuthorities(options.Tls.CaCertificate);
+            }
+            catch (ArgumentException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
 
         if (options.DefaultRetry is null)
         {

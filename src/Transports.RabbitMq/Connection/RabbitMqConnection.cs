@@ -29,8 +29,11 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     // recovers it for ever, so this is where such a refusal becomes an error instead of a wait.
     private string? _refusal;
 
-    public RabbitMqConnection(ConnectionFactory factory, string name, string endpoint, ILogger logger)
+    private readonly ServerCertificateCheck? _certificateCheck;
+
+    public RabbitMqConnection(ConnectionFactory factory, string name, string endpoint, ILogger logger, ServerCertificateCheck? certificateCheck = null)
     {
+        _certificateCheck = certificateCheck;
         _factory = factory;
         _name = name;
         _endpoint = endpoint;
@@ -81,6 +84,14 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             try
             {
                 connection = await _factory.CreateConnectionAsync(_factory.ClientProvidedName + " (" + _name + ")", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRefusedCertificate(ex, out var why))
+            {
+                // A certificate the client refuses stays refused until the configuration changes: not transient.
+                throw new TransportUnavailableException(
+                    $"TLS with RabbitMQ at {_endpoint} failed: {why}.",
+                    isTransient: false,
+                    ex);
             }
             catch (Exception ex) when (BrokerErrors.IsPermanentConnectFailure(ex, out var cause))
             {
@@ -224,6 +235,21 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
 
             await connection.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private bool IsRefusedCertificate(Exception exception, out string why)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException authentication)
+            {
+                why = _certificateCheck?.LastRefusal ?? authentication.Message;
+                return true;
+            }
+        }
+
+        why = string.Empty;
+        return false;
     }
 
     private TransportUnavailableException Refused(string cause, Exception? error) => new(
