@@ -71,7 +71,7 @@ public sealed partial class RabbitMqTransport : ITransport
         ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger, certificateCheck);
         var cloudEventsSource = CloudEventSource.For(options.ClientName);
         Publishing = new PublishChannelPool(_publishingConnection, options, cloudEventsSource, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Publishing"));
-        Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost);
+        Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Topology"));
         Capabilities = new TransportCapabilities
         {
             Streams = true,

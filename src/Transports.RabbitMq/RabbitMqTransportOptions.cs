@@ -94,9 +94,9 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// time; a message that crashes the process does the same. Releases (a stopping consumer) and dropped connections
     /// count too, so keep it well above what a healthy queue sees.</para>
     /// <para>Classic queues have no such limit (RabbitMQ 3.10): there, an undecodable message keeps coming back to its
-    /// consumer until an operator removes it. Queue arguments are fixed when a queue is created: queues declared by a
-    /// version without this argument conflict (<see cref="TopologyConflictException"/> naming <c>x-delivery-limit</c>);
-    /// set 0 to keep them as they are, or delete them.</para></remarks>
+    /// consumer until an operator removes it. Queue arguments are fixed when a queue is created: a queue declared by a
+    /// version without this argument is used as it is, with a warning (give it a <c>delivery-limit</c> policy, or
+    /// delete it so that it is declared again with the limit).</para></remarks>
     public int DeliveryLimit { get; set; } = 10;
 
     /// <summary>How long the connection waits between attempts to recover after it was lost.</summary>

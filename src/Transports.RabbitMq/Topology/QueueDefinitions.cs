@@ -19,9 +19,10 @@ internal sealed class QueueDefinitions(RabbitMqTransportOptions options)
     /// a message that comes back that often without being settled (one RabbitMQ.Client cannot decode drops its
     /// consumer's connection each time) is dead-lettered by the broker instead of stalling the queue.</remarks>
     /// <param name="queue">The queue's name.</param>
-    /// <param name="consumed">Whether consumers read it (not so the shared holding queue
-    /// <see cref="TopologyNames.DelayUnroutable"/>, which also keeps the definition it had before the limit).</param>
-    public Dictionary<string, object?> Messages(string queue, bool consumed = true)
+    /// <param name="deliveryLimit">Whether to set the limit: not for the shared holding queue
+    /// <see cref="TopologyNames.DelayUnroutable"/>, which no consumer reads and which keeps the definition it had
+    /// before the limit, nor for a queue declared by a version without it.</param>
+    public Dictionary<string, object?> Messages(string queue, bool deliveryLimit = true)
     {
         var arguments = new Dictionary<string, object?>
         {
@@ -29,13 +30,16 @@ internal sealed class QueueDefinitions(RabbitMqTransportOptions options)
             ["x-dead-letter-exchange"] = TopologyNames.DeadLetterExchange,
             ["x-dead-letter-routing-key"] = queue,
         };
-        if (Quorum && consumed && options.DeliveryLimit > 0)
+        if (deliveryLimit && SetsDeliveryLimit)
         {
             arguments["x-delivery-limit"] = (long)options.DeliveryLimit;
         }
 
         return arguments;
     }
+
+    /// <summary>Whether <see cref="Messages"/> sets <c>x-delivery-limit</c>: quorum queues with a limit configured.</summary>
+    public bool SetsDeliveryLimit => Quorum && options.DeliveryLimit > 0;
 
     /// <summary>A reader group's checkpoint queue: the last stored offset only, gone after
     /// <see cref="RabbitMqTransportOptions.CheckpointRetention"/> without use.</summary>

@@ -118,6 +118,47 @@ public sealed class UndecodableMessageTests
         }
     }
 
+    [Fact]
+    public async Task A_queue_declared_before_the_delivery_limit_is_used_as_it_is_with_a_warning()
+    {
+        using var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        await using var transport = await TestBroker.ConnectAsync(configure: null, loggerFactory);
+        var queue = TestBroker.UniqueName("legacy");
+        await using var raw = await TestBroker.ConnectRawAsync();
+        await using var channel = await raw.CreateChannelAsync(cancellationToken: Ct);
+
+        // The definition earlier versions gave every queue and its dead-letter queue.
+        foreach (var name in new[] { queue, queue + DestinationNames.DeadLetterSuffix })
+        {
+            await channel.QueueDeclareAsync(name, true, false, false, new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-dead-letter-exchange"] = "messaging.dead-letter",
+                ["x-dead-letter-routing-key"] = name,
+            }, cancellationToken: Ct);
+        }
+
+        try
+        {
+            var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var consumer = await transport.Queue.ConsumeAsync(queue, (message, _) =>
+            {
+                received.TrySetResult(message.Envelope.Id);
+                return ValueTask.CompletedTask;
+            }, cancellationToken: Ct);
+            var sent = new Envelope("tests.legacy", new byte[] { 1 });
+            await transport.Queue.SendAsync(queue, sent, Ct);
+
+            Assert.Equal(sent.Id, await received.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct));
+            Assert.Contains(logs.Lines, line => line.Contains($"Queue {queue} was declared without x-delivery-limit", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
