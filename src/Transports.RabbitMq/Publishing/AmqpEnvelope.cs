@@ -63,7 +63,8 @@ internal static class AmqpEnvelope
     /// <returns>The properties.</returns>
     public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null)
     {
-        var headers = new Dictionary<string, object?>(message.Headers.Count + 8, StringComparer.Ordinal);
+        // Not a plain dictionary: it can keep RabbitMQ.Client's own x-dotnet-pub-seq-no off the wire (OutgoingHeaders).
+        var headers = new OutgoingHeaders(message.Headers.Count + 8);
         foreach (var (name, value) in message.Headers)
         {
             // CloudEvents attributes the envelope has no property for (a foreign event's source, subject,

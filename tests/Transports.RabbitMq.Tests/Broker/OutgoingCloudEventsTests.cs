@@ -30,6 +30,31 @@ public sealed class OutgoingCloudEventsTests
         Assert.Equal("urn:billing", await PublishAndReadSourceAsync(null, message));
     }
 
+    [Fact]
+    public async Task The_client_librarys_own_sequence_header_does_not_reach_the_subscribers_of_a_topic()
+    {
+        await using var transport = await TestBroker.ConnectAsync();
+        await using var raw = await TestBroker.ConnectRawAsync();
+        await using var channel = await raw.CreateChannelAsync(cancellationToken: Ct);
+        var topic = TestBroker.UniqueName("no-seq-topic");
+        try
+        {
+            await transport.Topology.EnsureAsync(Destination.ForSubscription(topic, "sub"), Ct);
+            await transport.Publisher.PublishAsync(topic, new Envelope("tests.seq", "{}"u8.ToArray()).WithHeader("mine", "kept"), Ct);
+
+            var got = await channel.BasicGetAsync(DestinationNames.SubscriptionQueue(topic, "sub"), true, Ct);
+
+            Assert.NotNull(got);
+            Assert.DoesNotContain("x-dotnet-pub-seq-no", got.BasicProperties.Headers!.Keys);
+            Assert.Contains("mine", got.BasicProperties.Headers.Keys);
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.ForSubscription(topic, "sub"), CancellationToken.None);
+            await transport.Topology.DeleteAsync(Destination.Topic(topic), CancellationToken.None);
+        }
+    }
+
     private static async Task<string?> PublishAndReadSourceAsync(Action<RabbitMqTransportOptions>? configure, Envelope message)
     {
         await using var transport = await TestBroker.ConnectAsync(o =>
