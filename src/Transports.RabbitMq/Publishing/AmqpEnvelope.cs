@@ -27,6 +27,21 @@ internal static class AmqpEnvelope
     /// never written.</summary>
     public const string CloudEventsAlternatePrefix = "cloudEvents_";
 
+    /// <summary>The envelope header for the AMQP <c>content-encoding</c> property (written back as the property).</summary>
+    public const string ContentEncodingHeader = "amqp.content-encoding";
+
+    /// <summary>The envelope header for the AMQP <c>app-id</c> property (written back as the property).</summary>
+    public const string AppIdHeader = "amqp.app-id";
+
+    /// <summary>The envelope header for the AMQP <c>user-id</c> property (kept as a header only).</summary>
+    public const string UserIdHeader = "amqp.user-id";
+
+    /// <summary>The envelope header for the AMQP <c>priority</c> property (written back as the property).</summary>
+    public const string PriorityHeader = "amqp.priority";
+
+    /// <summary>The envelope header for the AMQP <c>expiration</c> property (kept as a header only).</summary>
+    public const string ExpirationHeader = "amqp.expiration";
+
     /// <summary>The broker's record of a message's dead-lettering (and of its delayed retries' expiry).</summary>
     public const string DeathHeader = "x-death";
     public const string SpecVersionHeader = "cloudEvents:specversion";
@@ -65,8 +80,20 @@ internal static class AmqpEnvelope
     {
         // Not a plain dictionary: it can keep RabbitMQ.Client's own x-dotnet-pub-seq-no off the wire (OutgoingHeaders).
         var headers = new OutgoingHeaders(message.Headers.Count + 8);
+        string? contentEncoding = null, appId = null;
+        byte? priority = null;
         foreach (var (name, value) in message.Headers)
         {
+            // AMQP properties of a foreign message that the envelope has no place for go back out as properties, so a
+            // retried or dead-lettered gzip body keeps its encoding (user-id and expiration stay headers: the broker
+            // refuses a user-id other than the publisher's, and an expiration would expire the dead letter).
+            switch (name)
+            {
+                case ContentEncodingHeader: contentEncoding = value; continue;
+                case AppIdHeader: appId = value; continue;
+                case PriorityHeader when byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed): priority = parsed; continue;
+            }
+
             // CloudEvents attributes the envelope has no property for (a foreign event's source, subject,
             // extensions) go back out in the binding's form, so a retry or dead letter keeps them.
             headers[CloudEventHeaders.AttributeOf(name) is { } attribute ? CloudEventsPrefix + attribute : name] = value;
@@ -96,7 +123,7 @@ internal static class AmqpEnvelope
             headers[AppendedAtHeader] = time.ToUnixTimeMilliseconds();
         }
 
-        return new BasicProperties
+        var properties = new BasicProperties
         {
             MessageId = message.Id,
             Type = message.Type,
@@ -107,6 +134,22 @@ internal static class AmqpEnvelope
             DeliveryMode = DeliveryModes.Persistent,
             Headers = headers,
         };
+        if (contentEncoding is not null)
+        {
+            properties.ContentEncoding = contentEncoding;
+        }
+
+        if (appId is not null)
+        {
+            properties.AppId = appId;
+        }
+
+        if (priority is { } level)
+        {
+            properties.Priority = level;
+        }
+
+        return properties;
     }
 
     /// <summary>Reads the envelope of a delivery, copying the body (the client reuses its buffer after the callback).</summary>
@@ -131,6 +174,31 @@ internal static class AmqpEnvelope
             ReplyTo = properties.ReplyTo,
             Timestamp = properties.IsTimestampPresent() ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime) : null,
         };
+        if (properties.IsContentEncodingPresent())
+        {
+            incoming.AddHeader(ContentEncodingHeader, properties.ContentEncoding);
+        }
+
+        if (properties.IsAppIdPresent())
+        {
+            incoming.AddHeader(AppIdHeader, properties.AppId);
+        }
+
+        if (properties.IsUserIdPresent())
+        {
+            incoming.AddHeader(UserIdHeader, properties.UserId);
+        }
+
+        if (properties.IsPriorityPresent())
+        {
+            incoming.AddHeader(PriorityHeader, properties.Priority.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (properties.IsExpirationPresent())
+        {
+            incoming.AddHeader(ExpirationHeader, properties.Expiration);
+        }
+
         if (properties.Headers is { } raw)
         {
             foreach (var (name, value) in raw)
