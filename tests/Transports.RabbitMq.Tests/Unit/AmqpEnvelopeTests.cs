@@ -97,6 +97,24 @@ public sealed class AmqpEnvelopeTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_600_000_000), received.Timestamp);
     }
 
+    [Fact]
+    public void The_CloudEvents_type_and_id_win_over_the_AMQP_properties_and_the_AMQP_type_serves_without_them()
+    {
+        var both = new BasicProperties
+        {
+            MessageId = "amqp-id",
+            Type = "amqp.type",
+            Headers = new Dictionary<string, object?> { ["cloudEvents:id"] = "ce-id"u8.ToArray(), ["cloudEvents_type"] = "ce.type"u8.ToArray() },
+        };
+        var nativeOnly = new BasicProperties { MessageId = "amqp-id", Type = "amqp.type" };
+
+        var fromBoth = AmqpEnvelope.FromDelivery(both, default);
+        var fromNative = AmqpEnvelope.FromDelivery(nativeOnly, default);
+
+        Assert.Equal(("ce-id", "ce.type"), (fromBoth.Id, fromBoth.Type));
+        Assert.Equal(("amqp-id", "amqp.type"), (fromNative.Id, fromNative.Type));
+    }
+
     /// <summary>What a consumer sees: string header values arrive as UTF-8 bytes (AMQP longstr).</summary>
     private static BasicProperties OnTheWire(BasicProperties sent)
     {
