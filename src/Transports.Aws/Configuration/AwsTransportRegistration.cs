@@ -21,6 +21,10 @@ public sealed class AwsTransportRegistration : ITransportRegistration
     public string Name => TransportCatalog.Aws;
 
     /// <inheritdoc />
+    /// <value><see cref="AwsTransportOptions"/>: an unknown key under <c>Messaging:Aws</c> stops start-up naming it.</value>
+    public Type? OptionsType => typeof(AwsTransportOptions);
+
+    /// <inheritdoc />
     public void Register(IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);

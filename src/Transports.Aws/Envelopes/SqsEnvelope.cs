@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Amazon.SQS.Model;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.Aws.Envelopes;
 
@@ -54,7 +55,7 @@ internal static class SqsEnvelope
             new(SpecVersion, "1.0"),
             new(Id, message.Id),
             new(Type, message.Type),
-            new(Source, source),
+            new(Source, message.Headers.TryGetValue(CloudEventHeaders.Source, out var carried) && carried.Length > 0 ? carried : source),
             new(Time, message.Timestamp.ToString("O", CultureInfo.InvariantCulture)),
         };
         if (base64)
@@ -66,11 +67,22 @@ internal static class SqsEnvelope
         Optional(own, PartitionKey, message.Key);
 
         // Headers before the remaining extensions, so that as many headers as possible can be matched by filter policies.
+        // A header that is a CloudEvents attribute of a foreign event (ce-subject, an extension) goes back out as that
+        // attribute, so retries and dead letters keep it in the binding's form.
         var candidates = new List<KeyValuePair<string, string>>();
         var packedHeaders = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in message.Headers.OrderBy(h => EnvelopeHeaders.IsReserved(h.Key)).ThenBy(h => h.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in message.Headers.OrderBy(h => CloudEventHeaders.AttributeOf(h.Key) is null).ThenBy(h => EnvelopeHeaders.IsReserved(h.Key)).ThenBy(h => h.Key, StringComparer.Ordinal))
         {
-            if (CanBeAttribute(name, value))
+            if (name == CloudEventHeaders.Source)
+            {
+                continue;
+            }
+
+            if (CloudEventHeaders.AttributeOf(name) is { } attribute && !OwnAttributes.Contains(attribute) && IsSqsText(value) && value.Length > 0)
+            {
+                candidates.Add(new(name, value));
+            }
+            else if (CanBeAttribute(name, value))
             {
                 candidates.Add(new(name, value));
             }
@@ -106,7 +118,7 @@ internal static class SqsEnvelope
             {
                 attributes.Add(candidates[i]);
             }
-            else if (extensions.Contains(candidates[i]) && IsOwn(candidates[i].Key))
+            else if (IsOwn(candidates[i].Key))
             {
                 packedAttributes[candidates[i].Key] = candidates[i].Value;
             }
@@ -130,7 +142,8 @@ internal static class SqsEnvelope
         return new WireMessage(body, attributes, size);
     }
 
-    /// <summary>The envelope of a received SQS message; a message without our attributes becomes a foreign envelope.</summary>
+    /// <summary>The envelope of a received SQS message, whoever sent it (see <see cref="IncomingEnvelope"/>): our own
+    /// messages, other CloudEvents producers (binary mode under <c>ce-</c> attributes, structured mode), plain SQS sends.</summary>
     public static Envelope FromSqs(Message message)
     {
         // What an event-bus subscription's rule delivers: a CloudEvents structured-mode JSON event, no attributes of ours.
@@ -139,24 +152,36 @@ internal static class SqsEnvelope
             return structured;
         }
 
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (message.MessageAttributes is { } received)
+        var attributes = new List<KeyValuePair<string, object?>>();
+        string? packedText = null;
+        var base64 = false;
+        foreach (var (name, value) in message.MessageAttributes ?? [])
         {
-            foreach (var (name, value) in received)
+            if (name == PackedAttribute && value.StringValue is { } packed)
             {
-                if (value.StringValue is { } text)
-                {
-                    attributes[name] = text;
-                }
-                else if (value.BinaryValue is { } binary)
-                {
-                    attributes[name] = Convert.ToBase64String(binary.ToArray());
-                }
+                packedText = packed;
+            }
+            else if (name == DataContentEncoding)
+            {
+                base64 = string.Equals(value.StringValue, "base64", StringComparison.OrdinalIgnoreCase);
+            }
+            else
+            {
+                attributes.Add(new(name, value.BinaryValue is { } binary ? binary.ToArray() : value.StringValue));
             }
         }
 
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (attributes.Remove(PackedAttribute, out var packedText))
+        var incoming = new IncomingEnvelope(DecodeBody(message.Body ?? "", base64), ForeignType)
+        {
+            DeliveryIdentity = message.MessageId,
+            Timestamp = SentTime(message),
+        };
+        foreach (var (name, value) in attributes)
+        {
+            Add(incoming, name, value, header: false);
+        }
+
+        if (packedText is not null)
         {
             PackedFields? packed = null;
             try
@@ -166,48 +191,54 @@ internal static class SqsEnvelope
             catch (JsonException)
             {
                 // Not ours after all: keep it as the header it looks like.
-                headers[PackedAttribute] = packedText;
+                incoming.AddHeader(PackedAttribute, packedText);
             }
 
-            if (packed is not null)
+            foreach (var (name, value) in packed?.Attributes ?? [])
             {
-                foreach (var (name, value) in packed.Attributes ?? [])
-                {
-                    attributes.TryAdd(name, value);
-                }
+                Add(incoming, name, value, header: false);
+            }
 
-                foreach (var (name, value) in packed.Headers ?? [])
-                {
-                    headers[name] = value;
-                }
+            foreach (var (name, value) in packed?.Headers ?? [])
+            {
+                Add(incoming, name, value, header: true);
             }
         }
 
-        var base64 = attributes.Remove(DataContentEncoding, out var encoding) && string.Equals(encoding, "base64", StringComparison.OrdinalIgnoreCase);
-        var body = DecodeBody(message.Body ?? "", base64);
-        attributes.Remove(SpecVersion);
-        attributes.Remove(Source);
-        var id = Take(attributes, Id) ?? message.MessageId;
-        var type = Take(attributes, Type) ?? ForeignType;
-        var time = Take(attributes, Time) is { } timeText && DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed)
-            ? parsed
-            : SentTime(message);
-        var envelope = new Envelope(type, body)
+        if (!attributes.Any(a => a.Key == PartitionKey) && GroupId(message) is { } group)
         {
-            Id = string.IsNullOrEmpty(id) ? Envelope.NewId() : id,
-            Timestamp = time,
-            ContentType = Take(attributes, DataContentType),
-            Key = Take(attributes, PartitionKey) ?? GroupId(message),
-            CorrelationId = Take(attributes, CorrelationId),
-            CausationId = Take(attributes, CausationId),
-            ReplyTo = Take(attributes, ReplyTo),
-        };
-        foreach (var (name, value) in attributes)
-        {
-            headers.TryAdd(name, value);
+            incoming.AddCloudEventAttribute("partitionkey", group);
         }
 
-        return headers.Count == 0 ? envelope : envelope with { Headers = headers };
+        return incoming.Build();
+    }
+
+    /// <summary>One attribute (or packed entry) into the envelope: CloudEvents attributes under <c>ce-</c>, the two the
+    /// envelope has properties for (correlation id, reply-to), a <c>content-type</c> attribute, headers.</summary>
+    private static void Add(IncomingEnvelope incoming, string name, object? value, bool header)
+    {
+        var text = value as string;
+        switch (name)
+        {
+            case CorrelationId when text is not null:
+                incoming.CorrelationId = text;
+                return;
+            case ReplyTo when text is not null:
+                incoming.ReplyTo = text;
+                return;
+            case "content-type" or "Content-Type" when text is not null && !header:
+                incoming.ContentType = text;
+                return;
+        }
+
+        if (CloudEventHeaders.AttributeOf(name) is { } attribute)
+        {
+            incoming.AddCloudEventAttribute(attribute, value);
+        }
+        else
+        {
+            incoming.AddHeader(name, value);
+        }
     }
 
     /// <summary>Whether a header can travel as an attribute of its own: a valid SQS attribute name that is not one of
@@ -237,6 +268,12 @@ internal static class SqsEnvelope
     }
 
     private static bool IsOwn(string name) => name.StartsWith("ce-", StringComparison.Ordinal);
+
+    /// <summary>The CloudEvents attributes this binding writes from the envelope's own fields.</summary>
+    private static readonly HashSet<string> OwnAttributes = new(StringComparer.Ordinal)
+    {
+        "specversion", "id", "type", "source", "time", "datacontenttype", "datacontentencoding", "partitionkey", "correlationid", "causationid", "replyto",
+    };
 
     /// <summary>Whether SQS takes the text as it is: XML 1.0 characters of the Basic Multilingual Plane.</summary>
     private static bool IsSqsText(ReadOnlySpan<char> text)

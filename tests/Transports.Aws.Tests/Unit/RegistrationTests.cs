@@ -56,6 +56,21 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public void A_misspelled_key_under_Messaging_Aws_stops_start_up_naming_it_and_the_nearest_one()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "Aws"), new("Messaging:Aws:Regoin", "eu-west-1")]).Build();
+
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+            _ = provider.GetRequiredService<IOptions<AwsTransportOptions>>().Value;
+        });
+
+        Assert.Contains("Messaging:Aws:Regoin", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Region", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AddAwsTransport_adds_the_transport_in_code()
     {
         var services = new ServiceCollection().AddAwsTransport(o =>

@@ -36,7 +36,7 @@ public sealed class SqsEnvelopeTests
     public void More_headers_than_attributes_are_packed_and_nothing_is_lost()
     {
         var headers = Enumerable.Range(0, 25).ToDictionary(i => $"h{i:D2}", i => $"value {i}");
-        headers["messaging.attempt"] = "3";
+        headers[EnvelopeHeaders.DeadLetterReason] = "a reserved header travels too";
         headers["with space"] = "not an attribute name";
         headers["empty"] = "";
         var sent = new Envelope("t", new byte[] { 1, 2, 3 }) { Key = "k", CorrelationId = "c", Headers = headers };
@@ -78,6 +78,20 @@ public sealed class SqsEnvelopeTests
         Assert.NotEmpty(wire.Body);
         Assert.Contains(wire.Attributes, a => a.Key == "ce-datacontentencoding" && a.Value == "base64");
         Assert.Equal(body, SqsEnvelope.FromSqs(Received(wire)).Body.ToArray());
+    }
+
+    [Fact]
+    public void A_foreign_events_CloudEvents_attributes_go_back_out_as_attributes()
+    {
+        var received = new Envelope("t", "b"u8.ToArray()).WithHeaders([new(CloudEventHeaders.Source, "/other-app"), new(CloudEventHeaders.Subject, "order-1"), new("ce-tenantid", "acme")]);
+
+        var wire = SqsEnvelope.ToWire(received, "/test");
+
+        Assert.Contains(wire.Attributes, a => a.Key == "ce-source" && a.Value == "/other-app");
+        Assert.Contains(wire.Attributes, a => a.Key == "ce-subject" && a.Value == "order-1");
+        Assert.Contains(wire.Attributes, a => a.Key == "ce-tenantid" && a.Value == "acme");
+        Assert.DoesNotContain(wire.Attributes, a => a.Key == SqsEnvelope.PackedAttribute);
+        Assert.Equal(received.Headers.OrderBy(h => h.Key, StringComparer.Ordinal), SqsEnvelope.FromSqs(Received(wire)).Headers.OrderBy(h => h.Key, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -132,6 +146,9 @@ public sealed class SqsEnvelopeTests
         Assert.Equal(sent.CausationId, received.CausationId);
         Assert.Equal(sent.ReplyTo, received.ReplyTo);
         Assert.Equal(sent.Timestamp, received.Timestamp);
-        Assert.Equal(sent.Headers.OrderBy(h => h.Key, StringComparer.Ordinal), received.Headers.OrderBy(h => h.Key, StringComparer.Ordinal));
+
+        // The CloudEvents source comes back as the ce-source header every transport reads it into (IncomingEnvelope).
+        Assert.Equal("/test", received.Headers[CloudEventHeaders.Source]);
+        Assert.Equal(sent.Headers.OrderBy(h => h.Key, StringComparer.Ordinal), received.Headers.Where(h => h.Key != CloudEventHeaders.Source).OrderBy(h => h.Key, StringComparer.Ordinal));
     }
 }

@@ -30,3 +30,5 @@ public sealed class AwsLimits(AwsFixture f) : LimitScenarios<AwsFixture>(f);
 public sealed class AwsTopology(AwsFixture f) : TopologyScenarios<AwsFixture>(f);
 
 public sealed class AwsShutdown(AwsFixture f) : ShutdownScenarios<AwsFixture>(f);
+
+public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<AwsFixture>(f);
