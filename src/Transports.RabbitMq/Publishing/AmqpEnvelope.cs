@@ -27,6 +27,13 @@ internal static class AmqpEnvelope
     /// never written.</summary>
     public const string CloudEventsAlternatePrefix = "cloudEvents_";
 
+    // The attribute names of the headers every message of this library carries, under both prefixes, so reading a
+    // delivery does not cut a new string out of each header name.
+    private static readonly FrozenDictionary<string, string> KnownAttributes =
+        new[] { "specversion", "id", "type", "source", "time", "datacontenttype", "subject", "dataschema", "partitionkey", "causationid" }
+            .SelectMany(a => new[] { KeyValuePair.Create(CloudEventsPrefix + a, a), KeyValuePair.Create(CloudEventsAlternatePrefix + a, a) })
+            .ToFrozenDictionary(StringComparer.Ordinal);
+
     /// <summary>The envelope header for the AMQP <c>content-encoding</c> property (written back as the property).</summary>
     public const string ContentEncodingHeader = "amqp.content-encoding";
 
@@ -206,7 +213,7 @@ internal static class AmqpEnvelope
                 if (name.Length > CloudEventsPrefix.Length
                     && (name.StartsWith(CloudEventsPrefix, StringComparison.Ordinal) || name.StartsWith(CloudEventsAlternatePrefix, StringComparison.Ordinal)))
                 {
-                    incoming.AddCloudEventAttribute(name[CloudEventsPrefix.Length..], Native(value));
+                    incoming.AddCloudEventAttribute(KnownAttributes.GetValueOrDefault(name) ?? name[CloudEventsPrefix.Length..], Native(value));
                 }
                 else if (!IsBrokerHeader(name))
                 {
