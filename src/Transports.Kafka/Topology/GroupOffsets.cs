@@ -1,0 +1,100 @@
+using Confluent.Kafka;
+using Messaging.Adapters.Kafka.Configuration;
+
+namespace Messaging.Adapters.Kafka.Topology;
+
+/// <summary>
+/// Reads and sets a consumer group's committed offsets without joining the group (a commit as a non-member, as Kafka
+/// allows for a group with no active members): where a new subscription starts, where a stream reader starts, and
+/// what "deleting" a queue or subscription means on a cluster that refuses to delete topics and groups.
+/// </summary>
+internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisioner topics)
+{
+    /// <summary>The offset committed on partition 0 of a subscription's own topic to record that the subscription was
+    /// deleted, where the cluster cannot delete the group: far past any real offset, so a subscription created again
+    /// starts afresh.</summary>
+    internal const long DeletedMarker = long.MaxValue / 4;
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Makes a subscription's group start at the end of its topics as they are now, unless it already has a
+    /// position (it existed before): a new subscription receives only what is published after it was created.</summary>
+    public async Task StartSubscriptionAsync(string groupId, string topic, string ownTopic, CancellationToken cancellationToken)
+    {
+        var main = await topics.PartitionsAsync(topic, cancellationToken).ConfigureAwait(false);
+        var own = await topics.PartitionsAsync(ownTopic, cancellationToken).ConfigureAwait(false);
+        await Task.Run(
+            () =>
+            {
+                using var consumer = Standalone(groupId);
+                var committed = consumer.Committed([.. main, .. own], Timeout);
+                var deleted = committed.Any(c => c.Topic == ownTopic && c.Offset.Value == DeletedMarker);
+                if (!deleted && committed.Any(c => c.Offset.Value >= 0))
+                {
+                    return;
+                }
+
+                consumer.Commit(Ends(consumer, [.. main, .. own]));
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a group to the end of its topics: everything in them now counts as consumed.</summary>
+    public Task SkipToEndAsync(string groupId, IReadOnlyList<TopicPartition> partitions, CancellationToken cancellationToken) =>
+        Task.Run(
+            () =>
+            {
+                using var consumer = Standalone(groupId);
+                consumer.Commit(Ends(consumer, partitions));
+            },
+            cancellationToken);
+
+    /// <summary>Records that a subscription was deleted (see <see cref="DeletedMarker"/>) after moving it to the end.</summary>
+    public Task MarkDeletedAsync(string groupId, IReadOnlyList<TopicPartition> partitions, TopicPartition marker, CancellationToken cancellationToken) =>
+        Task.Run(
+            () =>
+            {
+                using var consumer = Standalone(groupId);
+                var ends = Ends(consumer, partitions).Where(p => p.TopicPartition != marker).ToList();
+                ends.Add(new TopicPartitionOffset(marker, DeletedMarker));
+                consumer.Commit(ends);
+            },
+            cancellationToken);
+
+    /// <summary>Where a stream reader starts in each partition when its group has no checkpoint (or replays): fixed
+    /// now, so that <see cref="StreamPosition.End"/> reads exactly what is appended after the reader started.</summary>
+    public Task<Dictionary<TopicPartition, Offset>> StreamStartsAsync(string groupId, IReadOnlyList<TopicPartition> partitions, StreamPosition position, CancellationToken cancellationToken) =>
+        Task.Run(
+            () =>
+            {
+                using var consumer = Standalone(groupId);
+                var starts = new Dictionary<TopicPartition, Offset>();
+                foreach (var partition in partitions)
+                {
+                    starts[partition] = position.Kind switch
+                    {
+                        StreamPositionKind.Beginning => Offset.Beginning,
+                        StreamPositionKind.End => consumer.QueryWatermarkOffsets(partition, Timeout).High,
+                        // An offset past the end starts at the end, not (as Kafka's reset would) at the beginning.
+                        StreamPositionKind.Offset => Clamp(consumer.QueryWatermarkOffsets(partition, Timeout), position.Offset),
+                        _ => throw new CapabilityNotSupportedException(nameof(TransportCapabilities.StreamStartAtTime), TransportCatalog.Kafka),
+                    };
+                }
+
+                return starts;
+            },
+            cancellationToken);
+
+    private static Offset Clamp(WatermarkOffsets watermarks, long offset) =>
+        new(Math.Clamp(offset, watermarks.Low.Value, Math.Max(watermarks.Low.Value, watermarks.High.Value)));
+
+    private static List<TopicPartitionOffset> Ends(IConsumer<byte[], byte[]> consumer, IEnumerable<TopicPartition> partitions) =>
+        partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, Timeout).High)).ToList();
+
+    private IConsumer<byte[], byte[]> Standalone(string groupId)
+    {
+        var config = settings.Consumer(groupId, AutoOffsetReset.Earliest);
+        config.EnableAutoCommit = false;
+        return new ConsumerBuilder<byte[], byte[]>(config).Build();
+    }
+}
