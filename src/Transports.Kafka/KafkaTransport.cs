@@ -47,7 +47,7 @@ public sealed class KafkaTransport : ITransport
         _admin = new(() => new AdminClientBuilder(ClientSettings.Admin()).Build());
         Producer = new KafkaProducer(ClientSettings.Producer(), "/" + ClientSettings.ClientId, _loggerFactory.CreateLogger("Messaging.Adapters.Kafka.Publishing"));
         Topics = new TopicProvisioner(_admin, options);
-        Groups = new GroupOffsets(ClientSettings, Topics);
+        Groups = new GroupOffsets(ClientSettings, Topics, options.SessionTimeout);
         Capabilities = new TransportCapabilities
         {
             Streams = true,

@@ -83,9 +83,14 @@ public sealed class KafkaTransportOptions : TransportOptions
     public int StreamPrefetch { get; set; } = 64;
 
     /// <summary>The largest message body accepted, in bytes (<see cref="TransportCapabilities.MaxMessageSize"/>).</summary>
-    /// <value>The default value is 1,000,000: Kafka's default <c>message.max.bytes</c> (1 MiB) less headroom for
-    /// headers. Valid values are 1 to 100,000,000.</value>
-    public int MaxMessageSize { get; set; } = 1_000_000;
+    /// <value>The default value is 983,040 (960 KiB): with <see cref="HeaderAllowance"/> for the key and headers it
+    /// fits Kafka's default <c>message.max.bytes</c> (1 MiB + 12 bytes). Valid values are 1 to 100,000,000.</value>
+    /// <remarks>The producer's own <c>message.max.bytes</c> is set to this plus <see cref="HeaderAllowance"/>; a larger
+    /// value needs the topics' <c>max.message.bytes</c> raised to match.</remarks>
+    public int MaxMessageSize { get; set; } = 960 * 1024;
+
+    /// <summary>The bytes allowed for a message's key, headers and record overhead on top of its body.</summary>
+    public const int HeaderAllowance = 64 * 1024;
 
     /// <summary>Changes the producer's configuration after the transport set its own: the escape hatch to every
     /// librdkafka producer setting (security, compression, linger).</summary>

@@ -26,6 +26,7 @@ internal sealed class KafkaClientSettings(KafkaTransportOptions options)
             LingerMs = 2,
             // Topics are created by the transport (TopicProvisioner), never as a side effect of a send.
             AllowAutoCreateTopics = false,
+            MessageMaxBytes = options.MaxMessageSize + KafkaTransportOptions.HeaderAllowance,
         };
         options.ConfigureProducer?.Invoke(config);
         return config;

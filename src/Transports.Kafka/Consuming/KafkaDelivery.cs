@@ -33,6 +33,12 @@ internal sealed class AssignedPartition(TopicPartition topicPartition, DeliveryS
     /// <summary>The last position stored for commit, or -1.</summary>
     public long Stored { get; set; } = -1;
 
+    /// <summary>Offsets below this were handed out before by the group without being finished (see <see cref="DeliveredMarks"/>).</summary>
+    public long RedeliveredBelow { get; init; } = -1;
+
+    /// <summary>The offset after the last one handed out in this assignment, or -1.</summary>
+    public long HandedOutTo { get; private set; } = -1;
+
     /// <summary>The stream reader's checkpoint schedule, or <see langword="null"/> for queues and subscriptions
     /// (which store every advance).</summary>
     public StreamCheckpoints? Checkpoints { get; } = checkpoints;
@@ -43,6 +49,7 @@ internal sealed class AssignedPartition(TopicPartition topicPartition, DeliveryS
         lock (Gate)
         {
             (_offsets ??= new PartitionOffsets(offset)).Track(offset);
+            HandedOutTo = offset + 1;
         }
     }
 

@@ -19,6 +19,7 @@ namespace Messaging.Adapters.Kafka.Consuming;
 /// <para>Confluent.Kafka calls the rebalance handlers synchronously on the poll thread and the partitions go when they
 /// return, so the revoke handler waits there (on this consumer's own thread, never a pool thread).</para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The poll thread owns the clients and disposes them when it ends (CloseAsync waits for that).")]
 internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, GroupReading reading, IReadOnlyDictionary<TopicPartition, Offset>? streamStarts)
     : IPullingReceiver<KafkaDelivery>
 {
@@ -32,6 +33,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger = transport.ConsumerLogger;
     private IDeliverySink<KafkaDelivery>? _sink;
+    private readonly DeliveredMarks _marks = new(transport.ClientSettings, reading.GroupId);
     private IConsumer<string?, byte[]>? _consumer;
     private PullRequest? _request;
     private volatile bool _stopReceiving;
@@ -151,6 +153,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         finally
         {
             consumer.Dispose();
+            _marks.Dispose();
             _closed.TrySetResult();
         }
     }
@@ -253,7 +256,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         partition.Track(offset);
         var envelope = KafkaEnvelope.FromMessage(result);
         batch.Add(new KafkaDelivery(
-            new ReceivedMessage(envelope, reading.Source, DeliveryAttempts.NextAttempt(envelope))
+            new ReceivedMessage(envelope, reading.Source, DeliveryAttempts.NextAttempt(envelope), redelivered: offset < partition.RedeliveredBelow)
             {
                 Topic = reading.Topic,
                 Subscription = reading.Subscription,
@@ -268,10 +271,14 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     {
         // Newly assigned partitions are not paused; the next idle round pauses them with the rest.
         _paused = false;
+        var marks = _marks.Read(partitions);
         foreach (var topicPartition in partitions)
         {
             var scope = _sink!.CreateScope($"{topicPartition.Topic}[{topicPartition.Partition.Value}]");
-            _assigned[topicPartition] = new AssignedPartition(topicPartition, scope, reading.Stream is { } stream ? new StreamCheckpoints(stream) : null);
+            _assigned[topicPartition] = new AssignedPartition(topicPartition, scope, reading.Stream is { } stream ? new StreamCheckpoints(stream) : null)
+            {
+                RedeliveredBelow = marks.GetValueOrDefault(topicPartition, -1),
+            };
         }
 
         var starts = reading.Stream is null ? partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList() : StreamStarts(partitions, reading.Stream);
@@ -333,6 +340,12 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         {
             return;
         }
+
+        // Messages handed out but not finished are read again by the partition's next owner: mark them redelivered.
+        _marks.Write(ending
+            .Where(p => p.HandedOutTo > Math.Max(p.RedeliveredBelow, finals.FirstOrDefault(f => f.TopicPartition == p.TopicPartition)?.Offset.Value ?? -1))
+            .Select(p => new TopicPartitionOffset(p.TopicPartition, p.HandedOutTo))
+            .ToList());
 
         try
         {

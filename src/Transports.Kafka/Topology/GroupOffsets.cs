@@ -8,7 +8,7 @@ namespace Messaging.Adapters.Kafka.Topology;
 /// allows for a group with no active members): where a new subscription starts, where a stream reader starts, and
 /// what "deleting" a queue or subscription means on a cluster that refuses to delete topics and groups.
 /// </summary>
-internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisioner topics)
+internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisioner topics, TimeSpan sessionTimeout)
 {
     /// <summary>The offset committed on partition 0 of a subscription's own topic to record that the subscription was
     /// deleted, where the cluster cannot delete the group: far past any real offset, so a subscription created again
@@ -23,43 +23,35 @@ internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisione
     {
         var main = await topics.PartitionsAsync(topic, cancellationToken).ConfigureAwait(false);
         var own = await topics.PartitionsAsync(ownTopic, cancellationToken).ConfigureAwait(false);
-        await Task.Run(
-            () =>
-            {
-                using var consumer = Standalone(groupId);
-                var committed = consumer.Committed([.. main, .. own], Timeout);
-                var deleted = committed.Any(c => c.Topic == ownTopic && c.Offset.Value == DeletedMarker);
-                if (!deleted && committed.Any(c => c.Offset.Value >= 0))
-                {
-                    return;
-                }
+        using var consumer = Standalone(groupId);
+        var committed = await Task.Run(() => consumer.Committed([.. main, .. own], Timeout), cancellationToken).ConfigureAwait(false);
+        var deleted = committed.Any(c => c.Topic == ownTopic && c.Offset.Value == DeletedMarker);
+        if (!deleted && committed.Any(c => c.Offset.Value >= 0))
+        {
+            return;
+        }
 
-                consumer.Commit(Ends(consumer, [.. main, .. own]));
-            },
-            cancellationToken).ConfigureAwait(false);
+        var ends = await Task.Run(() => Ends(consumer, [.. main, .. own]), cancellationToken).ConfigureAwait(false);
+        await CommitAsync(consumer, groupId, ends, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Moves a group to the end of its topics: everything in them now counts as consumed.</summary>
-    public Task SkipToEndAsync(string groupId, IReadOnlyList<TopicPartition> partitions, CancellationToken cancellationToken) =>
-        Task.Run(
-            () =>
-            {
-                using var consumer = Standalone(groupId);
-                consumer.Commit(Ends(consumer, partitions));
-            },
-            cancellationToken);
+    public async Task SkipToEndAsync(string groupId, IReadOnlyList<TopicPartition> partitions, CancellationToken cancellationToken)
+    {
+        using var consumer = Standalone(groupId);
+        var ends = await Task.Run(() => Ends(consumer, partitions), cancellationToken).ConfigureAwait(false);
+        await CommitAsync(consumer, groupId, ends, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Records that a subscription was deleted (see <see cref="DeletedMarker"/>) after moving it to the end.</summary>
-    public Task MarkDeletedAsync(string groupId, IReadOnlyList<TopicPartition> partitions, TopicPartition marker, CancellationToken cancellationToken) =>
-        Task.Run(
-            () =>
-            {
-                using var consumer = Standalone(groupId);
-                var ends = Ends(consumer, partitions).Where(p => p.TopicPartition != marker).ToList();
-                ends.Add(new TopicPartitionOffset(marker, DeletedMarker));
-                consumer.Commit(ends);
-            },
-            cancellationToken);
+    public async Task MarkDeletedAsync(string groupId, IReadOnlyList<TopicPartition> partitions, TopicPartition marker, CancellationToken cancellationToken)
+    {
+        using var consumer = Standalone(groupId);
+        var ends = await Task.Run(() => Ends(consumer, partitions), cancellationToken).ConfigureAwait(false);
+        ends.RemoveAll(p => p.TopicPartition == marker);
+        ends.Add(new TopicPartitionOffset(marker, DeletedMarker));
+        await CommitAsync(consumer, groupId, ends, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Where a stream reader starts in each partition when its group has no checkpoint (or replays): fixed
     /// now, so that <see cref="StreamPosition.End"/> reads exactly what is appended after the reader started.</summary>
@@ -84,6 +76,44 @@ internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisione
                 return starts;
             },
             cancellationToken);
+
+    /// <summary>Commits as a non-member; where the coordinator refuses that (a group that had members: librdkafka's
+    /// mock cluster keeps them known), joins the group for the moment of the commit.</summary>
+    private async Task CommitAsync(IConsumer<byte[], byte[]> consumer, string groupId, List<TopicPartitionOffset> offsets, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Run(() => consumer.Commit(offsets), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KafkaException ex) when (ex.Error.Code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.RebalanceInProgress)
+        {
+            await Task.Run(() => CommitAsMember(groupId, offsets), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void CommitAsMember(string groupId, List<TopicPartitionOffset> offsets)
+    {
+        var config = settings.Consumer(groupId, AutoOffsetReset.Latest);
+        config.EnableAutoCommit = false;
+        using var member = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        member.Subscribe(offsets.Select(o => o.Topic).Distinct());
+        var wanted = offsets.Select(o => o.TopicPartition).ToHashSet();
+        var deadline = DateTime.UtcNow + (2 * sessionTimeout) + TimeSpan.FromSeconds(5);
+        while (!wanted.IsSubsetOf(member.Assignment))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                member.Close();
+                throw new TransportUnavailableException($"Kafka consumer group '{groupId}' still has active members holding its partitions; stop its consumers first.", isTransient: true);
+            }
+
+            // Only to take part in the group's rebalance; what it returns is not committed.
+            _ = member.Consume(TimeSpan.FromMilliseconds(100));
+        }
+
+        member.Commit(offsets);
+        member.Close();
+    }
 
     private static Offset Clamp(WatermarkOffsets watermarks, long offset) =>
         new(Math.Clamp(offset, watermarks.Low.Value, Math.Max(watermarks.Low.Value, watermarks.High.Value)));
