@@ -185,6 +185,14 @@ public sealed class KafkaTransport : ITransport
     internal async Task SendToTopicAsync(string topic, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
     {
         await Topics.EnsureAsync(topic, cancellationToken).ConfigureAwait(false);
-        await Producer.SendAsync(topic, messages, batch, cancellationToken).ConfigureAwait(false);
+        await Producer.SendAsync(topic, messages, batch, keylessPartition: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends a batch to a stream: its messages without a key stay together, in order, in one partition
+    /// chosen at random per batch (keyed messages go to their key's partition).</summary>
+    internal async Task AppendBatchAsync(string stream, IReadOnlyList<Envelope> messages, CancellationToken cancellationToken)
+    {
+        var partitions = await Topics.PartitionCountAsync(stream, cancellationToken).ConfigureAwait(false);
+        await Producer.SendAsync(stream, messages, batch: true, Random.Shared.Next(partitions), cancellationToken).ConfigureAwait(false);
     }
 }

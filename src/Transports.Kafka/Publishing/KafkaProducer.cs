@@ -29,13 +29,22 @@ internal sealed partial class KafkaProducer : IDisposable
     /// <summary>The Confluent.Kafka producer: the escape hatch to the native client.</summary>
     public IProducer<string?, byte[]> Client => _producer.Value;
 
-    public async Task SendAsync(string topic, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
+    /// <summary>Sends messages and waits for every delivery report.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="messages">The messages, in order.</param>
+    /// <param name="batch">Whether this is a batch call (failures are <see cref="BatchPublishException"/>).</param>
+    /// <param name="keylessPartition">The partition for messages without a key, or <see langword="null"/> for the
+    /// partitioner's choice (a stream's batch stays together, in order, in one partition).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task SendAsync(string topic, IReadOnlyList<Envelope> messages, bool batch, int? keylessPartition, CancellationToken cancellationToken)
     {
         var producer = _producer.Value;
         var reports = new Task<DeliveryReport<string?, byte[]>>[messages.Count];
+        var keyless = keylessPartition is { } p ? new TopicPartition(topic, p) : null;
         for (var i = 0; i < messages.Count; i++)
         {
-            reports[i] = ProduceAsync(producer, topic, KafkaEnvelope.ToMessage(messages[i], _source), cancellationToken);
+            var destination = messages[i].Key is null && keyless is not null ? keyless : new TopicPartition(topic, Partition.Any);
+            reports[i] = ProduceAsync(producer, destination, KafkaEnvelope.ToMessage(messages[i], _source), cancellationToken);
         }
 
         List<string>? unconfirmed = null;
@@ -73,7 +82,7 @@ internal sealed partial class KafkaProducer : IDisposable
         }
     }
 
-    private static Task<DeliveryReport<string?, byte[]>> ProduceAsync(IProducer<string?, byte[]> producer, string topic, Message<string?, byte[]> message, CancellationToken cancellationToken)
+    private static Task<DeliveryReport<string?, byte[]>> ProduceAsync(IProducer<string?, byte[]> producer, TopicPartition topic, Message<string?, byte[]> message, CancellationToken cancellationToken)
     {
         var report = new TaskCompletionSource<DeliveryReport<string?, byte[]>>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = ProduceWhenQueuedAsync(producer, topic, message, report, cancellationToken);
@@ -81,7 +90,7 @@ internal sealed partial class KafkaProducer : IDisposable
     }
 
     /// <summary>Hands the message to librdkafka; while its local queue is full, waits for room instead of failing.</summary>
-    private static async Task ProduceWhenQueuedAsync(IProducer<string?, byte[]> producer, string topic, Message<string?, byte[]> message, TaskCompletionSource<DeliveryReport<string?, byte[]>> report, CancellationToken cancellationToken)
+    private static async Task ProduceWhenQueuedAsync(IProducer<string?, byte[]> producer, TopicPartition topic, Message<string?, byte[]> message, TaskCompletionSource<DeliveryReport<string?, byte[]>> report, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -105,7 +114,7 @@ internal sealed partial class KafkaProducer : IDisposable
             catch (Exception ex) when (ex is ProduceException<string?, byte[]> or KafkaException or ObjectDisposedException)
             {
                 var error = (ex as KafkaException)?.Error ?? new Error(ErrorCode.Local_Destroy);
-                report.TrySetException(new TransportUnavailableException($"Kafka did not take the message for topic '{topic}': {error.Reason} ({error.Code}). Nothing was sent.", isTransient: !error.IsFatal, ex));
+                report.TrySetException(new TransportUnavailableException($"Kafka did not take the message for topic '{topic.Topic}': {error.Reason} ({error.Code}). Nothing was sent.", isTransient: !error.IsFatal, ex));
                 return;
             }
         }

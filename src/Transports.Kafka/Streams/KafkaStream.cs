@@ -25,7 +25,7 @@ internal sealed class KafkaStream(KafkaTransport transport) : IStream
         transport.ThrowIfDisposed();
         DestinationNames.Validate(stream, "stream", nameof(stream));
         transport.Capabilities.EnsureBatchFits(messages, stream);
-        return new(transport.SendToTopicAsync(stream, messages, batch: true, cancellationToken));
+        return new(transport.AppendBatchAsync(stream, messages, cancellationToken));
     }
 
     public async Task<IConsumer> ReadAsync(string stream, string readerGroup, MessageHandler handler, StreamReadOptions? options = null, CancellationToken cancellationToken = default)

@@ -15,6 +15,7 @@ internal sealed class TopicProvisioner(Lazy<IAdminClient> admin, KafkaTransportO
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Lazy<Task>> _ensured = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _partitionCounts = new(StringComparer.Ordinal);
 
     /// <summary>Whether the cluster refused the admin API (librdkafka's mock cluster): later creations go straight to the
     /// metadata request, and no deletion is asked for.</summary>
@@ -28,7 +29,11 @@ internal sealed class TopicProvisioner(Lazy<IAdminClient> admin, KafkaTransportO
     }
 
     /// <summary>Forgets that a topic was created (it was deleted), so the next use creates it again.</summary>
-    public void Forget(string topic) => _ensured.TryRemove(topic, out _);
+    public void Forget(string topic)
+    {
+        _ensured.TryRemove(topic, out _);
+        _partitionCounts.TryRemove(topic, out _);
+    }
 
     /// <summary>The topic's partitions, creating the topic first.</summary>
     public async Task<IReadOnlyList<TopicPartition>> PartitionsAsync(string topic, CancellationToken cancellationToken)
@@ -42,6 +47,19 @@ internal sealed class TopicProvisioner(Lazy<IAdminClient> admin, KafkaTransportO
         }
 
         return found.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
+    }
+
+    /// <summary>How many partitions the topic has (created first), remembered per transport.</summary>
+    public async Task<int> PartitionCountAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (_partitionCounts.TryGetValue(topic, out var count))
+        {
+            return count;
+        }
+
+        count = (await PartitionsAsync(topic, cancellationToken).ConfigureAwait(false)).Count;
+        _partitionCounts[topic] = count;
+        return count;
     }
 
     /// <summary>Whether the topic exists, without creating it.</summary>
