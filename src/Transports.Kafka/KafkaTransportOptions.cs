@@ -61,9 +61,8 @@ public sealed class KafkaTransportOptions : TransportOptions
     /// <value>The default value is 30 seconds. Valid values are 1 second to 10 minutes.</value>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the offsets of finished messages are committed (librdkafka's <c>auto.commit.interval.ms</c>
-    /// over offsets stored only for finished messages); they are also committed when a partition is revoked and when a
-    /// consumer stops.</summary>
+    /// <summary>How often a consumer commits the positions of its finished messages (one synchronous commit at a time,
+    /// from its poll thread); they are also committed when a partition is revoked and when a consumer stops.</summary>
     /// <value>The default value is 1 second. Valid values are 10 ms to 1 minute.</value>
     /// <remarks>After a crash, messages finished during the last interval are delivered again (at-least-once).</remarks>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -32,8 +32,8 @@ internal sealed class KafkaClientSettings(KafkaTransportOptions options)
         return config;
     }
 
-    /// <summary>A consumer of <paramref name="groupId"/> that never commits an offset the transport did not store:
-    /// auto-commit commits only stored offsets, and offsets are stored only for finished messages.</summary>
+    /// <summary>A consumer of <paramref name="groupId"/> that commits nothing by itself: the transport commits the
+    /// positions of finished messages (see <see cref="Consuming.AssignedPartition"/>).</summary>
     public ConsumerConfig Consumer(string groupId, AutoOffsetReset reset)
     {
         var session = Milliseconds(options.SessionTimeout);
@@ -42,9 +42,8 @@ internal sealed class KafkaClientSettings(KafkaTransportOptions options)
             BootstrapServers = options.BootstrapServers,
             ClientId = ClientId,
             GroupId = groupId,
-            EnableAutoCommit = true,
+            EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
-            AutoCommitIntervalMs = Milliseconds(options.CommitInterval),
             AutoOffsetReset = reset,
             SessionTimeoutMs = session,
             HeartbeatIntervalMs = Math.Max(100, session / 5),

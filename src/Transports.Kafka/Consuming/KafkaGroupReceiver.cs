@@ -9,8 +9,9 @@ namespace Messaging.Adapters.Kafka.Consuming;
 /// <summary>
 /// One member of a consumer group on the consumer engine: a poll thread owns the Confluent consumer, hands the engine
 /// at most the credit it asks for, and keeps serving the group (rebalances) while the engine has no credit, with its
-/// partitions paused. Every assigned partition is a <see cref="DeliveryScope"/>; finished offsets are stored for
-/// commit only contiguously (<see cref="PartitionOffsets"/>), so auto-commit never commits an unfinished message.
+/// partitions paused. Every assigned partition is a <see cref="DeliveryScope"/>; finished offsets become due for
+/// commit only contiguously (<see cref="PartitionOffsets"/>) and committed by the poll thread, so no commit passes an
+/// unfinished message.
 /// </summary>
 /// <remarks>
 /// <para>On revoke, the partition's running handlers get <see cref="KafkaTransportOptions.RevokeTimeout"/> to finish,
@@ -41,6 +42,8 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private bool _paused;
     private bool _assignedBefore;
     private bool _woken;
+    private long _lastCommit = Environment.TickCount64;
+    private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
     public Task StartAsync(IDeliverySink<KafkaDelivery> sink, CancellationToken cancellationToken)
     {
@@ -76,7 +79,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     public ValueTask AcknowledgeAsync(KafkaDelivery delivery)
     {
-        delivery.Partition.Finish(delivery.Offset, StoreOffset);
+        delivery.Partition.Finish(delivery.Offset);
         return ValueTask.CompletedTask;
     }
 
@@ -108,7 +111,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     public async ValueTask DeadLetterAsync(KafkaDelivery delivery, Envelope deadLetter)
     {
         await transport.SendToTopicAsync(reading.DeadLetterTopic, [deadLetter], batch: false, CancellationToken.None).ConfigureAwait(false);
-        delivery.Partition.Finish(delivery.Offset, StoreOffset);
+        delivery.Partition.Finish(delivery.Offset);
     }
 
     public async Task CloseAsync()
@@ -126,6 +129,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         {
             while (!_closing)
             {
+                CommitDue(consumer);
                 var request = Volatile.Read(ref _request);
                 if (request is null || !request.IsOpen || _stopReceiving)
                 {
@@ -213,6 +217,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
                     break;
                 }
 
+                CommitDue(consumer);
                 continue;
             }
 
@@ -354,7 +359,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
         catch (KafkaException ex)
         {
-            // The offsets stay stored; the next owner may read the last finished messages again (duplicates, never loss).
+            // The next owner reads the last finished messages again (duplicates, never loss).
             LogCommitFailed(_logger, reading.GroupId, ex.Error.Code, ex.Error.Reason);
         }
     }
@@ -393,16 +398,35 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
     }
 
-    private void StoreOffset(TopicPartitionOffset position)
+    /// <summary>Commits what finished, every <see cref="KafkaTransportOptions.CommitInterval"/>, synchronously on the
+    /// poll thread: one commit at a time, so a retried commit can never land after a later one.</summary>
+    private void CommitDue(IConsumer<string?, byte[]> consumer)
     {
+        var now = Environment.TickCount64;
+        if (now - _lastCommit < _commitInterval)
+        {
+            return;
+        }
+
+        _lastCommit = now;
+        var due = _assigned.Values.Select(p => p.DueCommit()).OfType<TopicPartitionOffset>().ToList();
+        if (due.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            _consumer!.StoreOffset(position);
+            consumer.Commit(due);
+            foreach (var position in due)
+            {
+                _assigned.GetValueOrDefault(position.TopicPartition)?.Committed(position.Offset.Value);
+            }
         }
         catch (KafkaException ex)
         {
-            // The partition is no longer assigned: its next owner reads from the last commit (duplicates, never loss).
-            LogStoreFailed(_logger, reading.GroupId, position, ex.Error.Reason);
+            // Tried again at the next interval; until then a crash re-reads a little more (duplicates, never loss).
+            LogCommitFailed(_logger, reading.GroupId, ex.Error.Code, ex.Error.Reason);
         }
     }
 
@@ -421,14 +445,11 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Kafka consumer of group {GroupId} committed {Offsets} before giving its partitions up")]
     private static partial void LogCommitted(ILogger logger, string groupId, IEnumerable<TopicPartitionOffset> offsets);
 
-    [LoggerMessage(EventId = 1705, Level = LogLevel.Warning, Message = "Kafka consumer of group {GroupId} could not commit before giving its partitions up: {Code}: {Reason}")]
+    [LoggerMessage(EventId = 1705, Level = LogLevel.Warning, Message = "Kafka consumer of group {GroupId} could not commit: {Code}: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string groupId, ErrorCode code, string reason);
 
     [LoggerMessage(EventId = 1706, Level = LogLevel.Warning, Message = "Kafka consumer of group {GroupId}: handlers of revoked partitions did not finish within {TimeoutMs} ms and are cancelled")]
     private static partial void LogRevokeTimeout(ILogger logger, string groupId, double timeoutMs);
-
-    [LoggerMessage(EventId = 1707, Level = LogLevel.Debug, Message = "Kafka consumer of group {GroupId} could not store offset {Position}: {Reason}")]
-    private static partial void LogStoreFailed(ILogger logger, string groupId, TopicPartitionOffset position, string reason);
 
     [LoggerMessage(EventId = 1708, Level = LogLevel.Debug, Message = "Kafka consumer of group {GroupId} dropped {Count} messages fetched as it stopped; they stay uncommitted")]
     private static partial void LogDropped(ILogger logger, string groupId, int count);
