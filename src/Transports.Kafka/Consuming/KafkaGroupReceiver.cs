@@ -341,7 +341,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
 
         var finals = ending.Select(p => p.Close()).OfType<TopicPartitionOffset>().ToList();
-        if (lost || finals.Count == 0)
+        if (lost)
         {
             return;
         }
@@ -351,6 +351,10 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             .Where(p => p.HandedOutTo > Math.Max(p.RedeliveredBelow, finals.FirstOrDefault(f => f.TopicPartition == p.TopicPartition)?.Offset.Value ?? -1))
             .Select(p => new TopicPartitionOffset(p.TopicPartition, p.HandedOutTo))
             .ToList());
+        if (finals.Count == 0)
+        {
+            return;
+        }
 
         try
         {
