@@ -4,9 +4,15 @@ namespace Messaging.Adapters;
 /// Re-sends dead letters to the queue they came from, once the cause of their failure has been fixed.
 /// </summary>
 /// <remarks>
-/// A dead-letter queue is an ordinary queue: this reads it with <see cref="IQueue.ConsumeAsync"/> and sends each
-/// message back to <see cref="EnvelopeHeaders.DeadLetterSource"/> (a queue, or a subscription's queue, so only
-/// that subscription gets it again) with the dead-letter headers removed and the same id.
+/// <para>One model on every transport: a re-sent message goes back to the one queue or subscription it failed in,
+/// and to no other. A dead-letter queue is an ordinary queue: this reads it with <see cref="IQueue.ConsumeAsync"/>
+/// and sends each message back to <see cref="EnvelopeHeaders.DeadLetterSource"/> (a queue, or a subscription's
+/// queue, which only that subscription reads) with the dead-letter headers removed and the same id.</para>
+/// <para>A stream reader group's dead letters (<see cref="EnvelopeHeaders.DeadLetterReaderGroup"/>) are refused: a
+/// stream has no way to deliver a message to one reader group only, and appending it again would deliver it to
+/// every group. Such a message is still in the stream; the refusal dead-letters it once more, to the dead-letter
+/// queue's own dead-letter queue, with a reason that names the stream, the group and the offset to read it again
+/// from (<see cref="StreamPosition.AtOffset"/>).</para>
 /// </remarks>
 public static class DeadLetterRedrive
 {
@@ -19,6 +25,17 @@ public static class DeadLetterRedrive
         return async (message, cancellationToken) =>
         {
             var headers = message.Envelope.Headers;
+            if (headers.TryGetValue(EnvelopeHeaders.DeadLetterReaderGroup, out var readerGroup))
+            {
+                throw new DeadLetterException(
+                    $"Cannot re-send message '{message.Envelope.Id}': reader group '{readerGroup}' of stream "
+                    + $"'{headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterSource)}' dead-lettered it, and a stream cannot deliver "
+                    + $"a message to one reader group only. It is still in the stream at partition "
+                    + $"{headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterStreamPartition, "?")}, offset "
+                    + $"{headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterStreamOffset, "?")}: read it again from there "
+                    + "(StreamPosition.AtOffset) once the cause is fixed.");
+            }
+
             if (!headers.TryGetValue(EnvelopeHeaders.DeadLetterSource, out var source) || !DestinationNames.IsValid(source))
             {
                 throw new DeadLetterException($"Cannot re-send message '{message.Envelope.Id}': header '{EnvelopeHeaders.DeadLetterSource}' is missing or not a valid queue name.");

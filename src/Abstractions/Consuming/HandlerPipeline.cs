@@ -131,6 +131,25 @@ public sealed partial class HandlerPipeline
             [EnvelopeHeaders.DeadLetterSource] = message.Source,
             [EnvelopeHeaders.DeadLetterTime] = (time ?? TimeProvider.System).GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
         };
+        // Where in a stream the message sits is a fact of this delivery only: a dead letter of a dead-letter queue
+        // is a queue's dead letter, and can be re-sent to that queue.
+        headers.Remove(EnvelopeHeaders.DeadLetterReaderGroup);
+        headers.Remove(EnvelopeHeaders.DeadLetterStreamPartition);
+        headers.Remove(EnvelopeHeaders.DeadLetterStreamOffset);
+        if (message.ReaderGroup is { } readerGroup)
+        {
+            headers[EnvelopeHeaders.DeadLetterReaderGroup] = readerGroup;
+            if (message.StreamPartition is { } partition)
+            {
+                headers[EnvelopeHeaders.DeadLetterStreamPartition] = partition.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (message.StreamOffset is { } offset)
+            {
+                headers[EnvelopeHeaders.DeadLetterStreamOffset] = offset.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+
         var cause = exception is DeadLetterException { InnerException: { } inner } ? inner : exception;
         if (cause is not DeadLetterException)
         {

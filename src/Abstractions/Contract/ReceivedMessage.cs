@@ -46,6 +46,10 @@ public sealed class ReceivedMessage
     /// <summary>The subscription name, when the message came through a subscription.</summary>
     public string? Subscription { get; init; }
 
+    /// <summary>The reader group, when the message was read from a stream; its dead letters name it and cannot be
+    /// re-sent (see <see cref="DeadLetterRedrive"/>).</summary>
+    public string? ReaderGroup { get; init; }
+
     /// <summary>The partition of a message read from a partitioned log (a stream, or a Kafka topic); 0 on transports
     /// whose streams have one partition; <see langword="null"/> elsewhere.</summary>
     public int? StreamPartition { get; init; }
@@ -61,6 +65,7 @@ public sealed class ReceivedMessage
     {
         Topic = Topic,
         Subscription = Subscription,
+        ReaderGroup = ReaderGroup,
         DeliveryCount = DeliveryCount,
         StreamPartition = StreamPartition,
         StreamOffset = StreamOffset,

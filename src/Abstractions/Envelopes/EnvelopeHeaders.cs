@@ -17,8 +17,20 @@ public static class EnvelopeHeaders
     /// <summary>How many handling attempts were made before the message was dead-lettered.</summary>
     public const string DeadLetterAttempts = "messaging.dead-letter.attempts";
 
-    /// <summary>The queue the message was consumed from when it was dead-lettered (a queue, or a subscription's queue).</summary>
+    /// <summary>Where the message was consumed from when it was dead-lettered: a queue, a subscription's queue
+    /// (<see cref="DestinationNames.SubscriptionQueue"/>) or, with <see cref="DeadLetterReaderGroup"/>, a stream.</summary>
     public const string DeadLetterSource = "messaging.dead-letter.source";
+
+    /// <summary>The reader group that dead-lettered the message, when it was read from a stream; such a dead letter
+    /// cannot be re-sent (a stream cannot deliver to one reader group only) but is still in the stream at
+    /// <see cref="DeadLetterStreamPartition"/> and <see cref="DeadLetterStreamOffset"/>.</summary>
+    public const string DeadLetterReaderGroup = "messaging.dead-letter.reader-group";
+
+    /// <summary>The stream partition the dead-lettered message is in, when it was read from a stream.</summary>
+    public const string DeadLetterStreamPartition = "messaging.dead-letter.stream-partition";
+
+    /// <summary>The offset of the dead-lettered message in its stream partition, when it was read from a stream.</summary>
+    public const string DeadLetterStreamOffset = "messaging.dead-letter.stream-offset";
 
     /// <summary>The full type name of the exception that made the message fail, when one did.</summary>
     public const string DeadLetterExceptionType = "messaging.dead-letter.exception-type";

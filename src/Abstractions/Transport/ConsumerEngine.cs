@@ -36,6 +36,7 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _cancelHandlers = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _receivingStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly List<(int AtMost, TaskCompletionSource Signal)> _workerWaiters = [];
     private readonly List<DeliveryScope> _scopes = [];
@@ -120,6 +121,10 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 LogStopFailed(_logger, _settings.Source, ex);
+            }
+            finally
+            {
+                _receivingStopped.TrySetResult();
             }
         }
 
@@ -531,6 +536,9 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
 
         try
         {
+            // The broker has stopped delivering before anything is handed back or closed: a delivery still on its way
+            // then arrives before the close (and is handed back with the rest) instead of being lost in it.
+            await _receivingStopped.Task.ConfigureAwait(false);
             await _pulling.ConfigureAwait(false);
             foreach (var delivery in TakeWaiting(static _ => true))
             {

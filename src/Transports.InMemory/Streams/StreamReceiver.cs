@@ -45,6 +45,7 @@ internal sealed class StreamReceiver(StreamLog log, string group, StreamReadOpti
             {
                 var message = new ReceivedMessage(entry.Envelope, log.Name, DeliveryAttempts.NextAttempt(entry.Envelope))
                 {
+                    ReaderGroup = group,
                     StreamPartition = 0,
                     StreamOffset = _readPosition,
                 };

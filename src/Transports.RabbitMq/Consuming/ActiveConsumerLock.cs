@@ -45,10 +45,14 @@ internal sealed class ActiveConsumerLock : IAsyncDisposable
         {
             var channel = await transport.ConsumingConnection.CreateChannelAsync(new CreateChannelOptions(false, false), transport.Options.PublishTimeout, cancellationToken).ConfigureAwait(false);
             var held = new ActiveConsumerLock(channel);
-            var granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Completes with false when the channel closes first. Not an exception: a standby that stops has given up
+            // waiting, and an exception it never reads would surface as an unobserved task failure.
+            var granted = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            string? closedBecause = null;
             channel.ChannelShutdownAsync += (_, reason) =>
             {
-                granted.TrySetException(new LockChannelClosedException(reason.ReplyText));
+                closedBecause = reason.ReplyText;
+                granted.TrySetResult(false);
                 if (Volatile.Read(ref held._released) == 0)
                 {
                     held._lost.TrySetResult();
@@ -69,7 +73,7 @@ internal sealed class ActiveConsumerLock : IAsyncDisposable
                 var consumer = new AsyncEventingBasicConsumer(channel);
                 consumer.ReceivedAsync += (_, _) =>
                 {
-                    granted.TrySetResult();
+                    granted.TrySetResult(true);
                     return Task.CompletedTask;
                 };
                 await channel.BasicConsumeAsync(lockQueue, false, consumerTag, false, false, null, consumer, cancellationToken).ConfigureAwait(false);
@@ -79,7 +83,11 @@ internal sealed class ActiveConsumerLock : IAsyncDisposable
                     whenStandby?.Invoke();
                 }
 
-                await granted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!await granted.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new LockChannelClosedException(closedBecause ?? "closed");
+                }
+
                 return held;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is LockChannelClosedException || BrokerErrors.IsConnectionLoss(ex) || (BrokerErrors.IsChannelRefusal(ex, out var code) && code == BrokerErrors.NotFound)))

@@ -31,6 +31,7 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 {
     private readonly bool _ordered = options.Ordering == MessageOrdering.ByKey;
     private readonly ILogger _logger = transport.ConsumerLogger;
+    private readonly TaskCompletionSource _deliveriesStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IDeliverySink<RabbitMqDelivery> _sink = null!;
     private ConsumerSession? _session;
     private Task _supervisor = Task.CompletedTask;
@@ -61,15 +62,28 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 
     public async Task StopReceivingAsync()
     {
-        if (Volatile.Read(ref _session) is { } session)
+        try
         {
-            await CancelConsumeAsync(session).ConfigureAwait(false);
+            if (Volatile.Read(ref _session) is { } session)
+            {
+                await CancelConsumeAsync(session).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _deliveriesStopped.TrySetResult();
         }
     }
 
     public ValueTask AcknowledgeAsync(RabbitMqDelivery delivery) => SettleQuietlyAsync(delivery, ack: true);
 
-    public ValueTask ReleaseAsync(RabbitMqDelivery delivery, int attemptsMade) => SettleQuietlyAsync(delivery, ack: false);
+    /// <summary>While the session is ending (a stop, a lost channel) a release is left to the channel's close: the
+    /// broker then hands every unacknowledged delivery back at the head of the queue in queue order, on quorum and
+    /// classic queues alike, whereas a <c>basic.nack</c> with requeue puts it behind newer messages on a quorum queue
+    /// (RabbitMQ 3.10), which would break the order of its key at a hand-over. It also sends nothing on a channel
+    /// that is being closed.</summary>
+    public ValueTask ReleaseAsync(RabbitMqDelivery delivery, int attemptsMade) =>
+        _sink.IsStopping || delivery.Session.Scope.IsEnded ? ValueTask.CompletedTask : SettleQuietlyAsync(delivery, ack: false);
 
     public async ValueTask RetryLaterAsync(RabbitMqDelivery delivery, Envelope retry, TimeSpan delay)
     {
@@ -265,6 +279,14 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 
     private async ValueTask SettleQuietlyAsync(RabbitMqDelivery delivery, bool ack)
     {
+        if (ack && _sink.IsStopping)
+        {
+            // An acknowledgement frees prefetch credit, and a quorum queue fills it at once; a delivery that then
+            // crosses the basic.cancel is returned by the broker behind newer messages. Acknowledging only after
+            // cancel-ok keeps what this consumer held together at the head of the queue.
+            await _deliveriesStopped.Task.ConfigureAwait(false);
+        }
+
         if (await ChannelSettlement.SettleQuietlyAsync(delivery.Session.Channel, delivery.Tag, ack).ConfigureAwait(false) is { } problem)
         {
             // The channel is gone, and with it every unacknowledged delivery: the broker redelivers this one.
@@ -291,17 +313,12 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
     }
 
     /// <summary>Ends a session: with ordering, when lost, cancels its running handlers (so the next holder of the lock
-    /// never overlaps them); waits for them; the deliveries that waited in lanes are dropped (their channel is gone,
-    /// the broker requeues them); closes the channel and releases the lock.</summary>
+    /// never overlaps them); waits for them; then closes the channel, which hands the deliveries that waited in lanes
+    /// (and every other unsettled one) back to the head of the queue in queue order, and only then releases the lock,
+    /// so the next holder receives them first.</summary>
     private async Task EndSessionAsync(ConsumerSession session, bool lost)
     {
-        var waiting = await _sink.EndScopeAsync(session.Scope, session.Scope.EndReason ?? "the consumer stopped", cancelRunning: lost && _ordered).ConfigureAwait(false);
-        foreach (var delivery in waiting)
-        {
-            // Handed back in delivery order, after the running ones settled, so the queue keeps each key's order.
-            await SettleQuietlyAsync(delivery, ack: false).ConfigureAwait(false);
-        }
-
+        await _sink.EndScopeAsync(session.Scope, session.Scope.EndReason ?? "the consumer stopped", cancelRunning: lost && _ordered).ConfigureAwait(false);
         await PublishChannelPool.CloseQuietlyAsync(session.Channel).ConfigureAwait(false);
         if (session.Lock is not null)
         {

@@ -194,6 +194,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
         var envelope = AmqpEnvelope.FromDelivery(args.BasicProperties, args.Body);
         var message = new ReceivedMessage(envelope, stream, DeliveryAttempts.NextAttempt(envelope))
         {
+            ReaderGroup = group,
             StreamPartition = 0,
             StreamOffset = offset,
         };

@@ -44,6 +44,42 @@ public sealed class DeadLetterRedriveTests
         Assert.Equal("orders.billing", Assert.Single(queue.Sent).Queue);
     }
 
+    [Fact]
+    public async Task A_stream_reader_groups_dead_letter_is_refused_naming_the_stream_the_group_and_the_offset()
+    {
+        var read = new ReceivedMessage(new Envelope("audit.recorded", "{}"u8.ToArray()), "audit")
+        {
+            ReaderGroup = "archiver",
+            StreamPartition = 0,
+            StreamOffset = 41,
+        };
+        var deadLetter = HandlerPipeline.ToDeadLetter(read, new InvalidOperationException("disk full"));
+        var queue = new RecordingQueue();
+
+        var ex = await Assert.ThrowsAsync<DeadLetterException>(async () =>
+            await DeadLetterRedrive.CreateHandler(queue)(new ReceivedMessage(deadLetter, "audit.archiver.dead-letter"), TestToken));
+
+        Assert.Empty(queue.Sent);
+        Assert.Contains("reader group 'archiver' of stream 'audit'", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains("partition 0, offset 41", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_stream_dead_letter_dead_lettered_again_is_a_queues_dead_letter_and_goes_back_to_that_queue()
+    {
+        var read = new ReceivedMessage(new Envelope("audit.recorded", "{}"u8.ToArray()), "audit") { ReaderGroup = "archiver", StreamPartition = 0, StreamOffset = 7 };
+        var deadLetter = HandlerPipeline.ToDeadLetter(read, new InvalidOperationException("disk full"));
+        var refusal = new DeadLetterException("refused");
+        var twiceDead = HandlerPipeline.ToDeadLetter(new ReceivedMessage(deadLetter, "audit.archiver.dead-letter"), refusal);
+        var queue = new RecordingQueue();
+
+        Assert.False(twiceDead.Headers.ContainsKey(EnvelopeHeaders.DeadLetterReaderGroup));
+        Assert.False(twiceDead.Headers.ContainsKey(EnvelopeHeaders.DeadLetterStreamOffset));
+        await DeadLetterRedrive.CreateHandler(queue)(new ReceivedMessage(twiceDead, "audit.archiver.dead-letter.dead-letter"), TestToken);
+
+        Assert.Equal("audit.archiver.dead-letter", Assert.Single(queue.Sent).Queue);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

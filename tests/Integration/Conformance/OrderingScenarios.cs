@@ -50,6 +50,54 @@ public abstract class OrderingScenarios<TFixture>(TFixture fixture) : Conformanc
         checker.AssertOrderedPerKeyAndConcurrentAcrossKeys(messages);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_order_of_a_key_survives_a_hand_over_to_a_standby_ordered_consumer(bool gracefulStop)
+    {
+        Capability.Require(Fixture, nameof(TransportCapabilities.OrderingByKey));
+        await using var scope = Fixture.StartScenario();
+        var queue = scope.NewQueue("ordered-handover");
+        var messages = Fixture.NewMessages(10, (i, m) => m with { Key = "one-key" });
+        await SendAllAsync(queue, messages);
+        var options = new ConsumerOptions { MaxInFlight = 4, Ordering = MessageOrdering.ByKey };
+        var handled = NewLog("handled by either consumer");
+        var firstEntered = NewLog("entered by the first consumer");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = await scope.ConsumeAsync(
+            queue,
+            async (message, cancellationToken) =>
+            {
+                firstEntered.Record(message);
+                if (message.Envelope.Id == messages[0].Id)
+                {
+                    // Slow on the first message, so the next ones of its key wait behind it in this consumer.
+                    await release.Task.WaitAsync(cancellationToken);
+                }
+
+                handled.Record(message);
+            },
+            options);
+        await firstEntered.WaitForAsync([messages[0].Id], Fixture.Timeout, Ct);
+        await scope.ConsumeAsync(queue, handled.Handler, options);
+
+        // Let the prefetch reach the first consumer, then hand over.
+        await Task.Delay(Fixture.QuietPeriod, Ct);
+        if (gracefulStop)
+        {
+            var stopping = first.StopAsync(Ct);
+            release.SetResult();
+            await Within(stopping, "the graceful stop");
+        }
+        else
+        {
+            await Within(first.DisposeAsync().AsTask(), "the disposal");
+        }
+
+        await handled.AssertReceivesExactlyAsync(IdsOf(messages), Fixture);
+        Assert.Equal(IdsOf(messages), handled.Deliveries.Select(d => d.Envelope.Id));
+    }
+
     [Fact]
     public async Task A_message_waiting_for_a_delayed_retry_holds_back_the_rest_of_its_key()
     {

@@ -292,6 +292,52 @@ public abstract class StreamScenarios<TFixture>(TFixture fixture) : ConformanceS
         var headers = deadLetters.Deliveries[0].Envelope.Headers;
         Assert.Equal(Fixture.FastRetry.MaxAttempts.ToString(CultureInfo.InvariantCulture), headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterAttempts));
         Assert.Equal(stream, headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterSource));
+        Assert.Equal(group, headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterReaderGroup));
+        Assert.NotNull(headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterStreamPartition));
+        Assert.NotNull(headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterStreamOffset));
+    }
+
+    [Fact]
+    public async Task A_reader_groups_dead_letters_are_never_re_sent_into_the_stream_and_say_where_to_read_them_again()
+    {
+        Capability.Require(Fixture, nameof(TransportCapabilities.Streams));
+        await using var scope = Fixture.StartScenario();
+        var stream = scope.NewStream("redrive");
+        var group = scope.NewReaderGroup(stream, "redrive");
+        var other = scope.NewReaderGroup(stream, "other");
+        var deadLetterQueue = ScenarioScope.StreamDeadLetterQueue(stream, group);
+        var refusedQueue = DestinationNames.DeadLetterQueue(deadLetterQueue);
+        scope.Track(Destination.Queue(refusedQueue));
+        var messages = Numbered(0, 4);
+        var poison = messages[1];
+        var seenByGroup = NewLog($"group {group}");
+        var seenByOther = NewLog($"group {other}");
+        var refused = NewLog($"refused redrives in {refusedQueue}");
+        await scope.ReadAsync(
+            stream,
+            group,
+            (message, _) =>
+            {
+                seenByGroup.Record(message);
+                return message.Envelope.Id == poison.Id ? throw new DeadLetterException("conformance: poison") : ValueTask.CompletedTask;
+            });
+        await scope.ReadAsync(stream, other, seenByOther.Handler);
+        await scope.ConsumeAsync(refusedQueue, refused.Handler);
+
+        await AppendAllAsync(stream, messages);
+        await seenByGroup.AssertReceivesExactlyAsync(IdsOf(messages), Fixture);
+        scope.Own(await DeadLetterRedrive.StartAsync(Transport.Queue, deadLetterQueue, Ct));
+
+        await refused.AssertReceivesExactlyAsync([poison.Id], Fixture);
+        var reason = refused.Deliveries[0].Envelope.Headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterReason) ?? "";
+        Assert.Contains($"reader group '{group}' of stream '{stream}'", reason, StringComparison.Ordinal);
+        Assert.Contains("offset", reason, StringComparison.Ordinal);
+        Assert.Equal(deadLetterQueue, refused.Deliveries[0].Envelope.Headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterSource));
+
+        // Nothing was appended: both groups saw each message exactly once, the poison included.
+        await seenByOther.AssertReceivesExactlyAsync(IdsOf(messages), Fixture);
+        Assert.Equal(IdsOf(messages), seenByGroup.Deliveries.Select(d => d.Envelope.Id));
+        Assert.Equal(IdsOf(messages), seenByOther.Deliveries.Select(d => d.Envelope.Id));
     }
 
     [Fact]

@@ -76,6 +76,53 @@ public sealed class OrderingTests
         }
     }
 
+    [Fact]
+    public async Task Stopping_a_standby_ordered_consumer_leaves_no_failed_task_behind()
+    {
+        var unobserved = new ConcurrentQueue<Exception>();
+        void Record(object? sender, UnobservedTaskExceptionEventArgs args)
+        {
+            if (args.Exception.Flatten().InnerExceptions.Any(e => e.StackTrace?.Contains("ActiveConsumerLock", StringComparison.Ordinal) == true || e.Message.Contains("lock channel", StringComparison.Ordinal)))
+            {
+                unobserved.Enqueue(args.Exception);
+            }
+        }
+
+        await using var transport = await TestBroker.ConnectAsync();
+        var queue = TestBroker.UniqueName("standby-stop");
+        await transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
+        TaskScheduler.UnobservedTaskException += Record;
+        try
+        {
+            var options = new ConsumerOptions { Ordering = MessageOrdering.ByKey };
+            var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var active = await transport.Queue.ConsumeAsync(queue, (_, _) => { handled.TrySetResult(); return ValueTask.CompletedTask; }, options, Ct);
+            await transport.Queue.SendAsync(queue, new Envelope("tests.ordered", new byte[] { 1 }) { Key = "k" }, Ct);
+            await handled.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            for (var i = 0; i < 5; i++)
+            {
+                var standby = await transport.Queue.ConsumeAsync(queue, (_, _) => ValueTask.CompletedTask, options, Ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), Ct);
+                await standby.StopAsync(Ct);
+                await standby.Completion.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            }
+
+            for (var i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(50, Ct);
+            }
+
+            Assert.True(unobserved.IsEmpty, $"Stopping a standby left {unobserved.Count} failed task(s) nobody observed: {unobserved.FirstOrDefault()}");
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= Record;
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
+        }
+    }
+
     private static List<Envelope> Messages(int from, int count) => Enumerable.Range(from, count)
         .Select(i => new Envelope("tests.ordered", new byte[] { 1 }) { Key = $"key-{i % 5}" }.WithHeader("sequence", i.ToString(CultureInfo.InvariantCulture)))
         .ToList();
