@@ -24,6 +24,9 @@ internal sealed record GroupReading
     /// <summary>The subscription's name, for <see cref="ReceivedMessage.Subscription"/>.</summary>
     public string? Subscription { get; init; }
 
+    /// <summary>A stream reader's group name, for <see cref="ReceivedMessage.ReaderGroup"/>.</summary>
+    public string? ReaderGroup { get; init; }
+
     /// <summary>Where a partition without a committed offset starts (queues and subscriptions: the beginning).</summary>
     public AutoOffsetReset Reset { get; init; } = AutoOffsetReset.Earliest;
 

@@ -94,6 +94,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             {
                 Topic = message.Topic,
                 Subscription = message.Subscription,
+                ReaderGroup = message.ReaderGroup,
                 StreamPartition = message.StreamPartition,
                 StreamOffset = message.StreamOffset,
             };
@@ -265,6 +266,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             {
                 Topic = reading.Topic,
                 Subscription = reading.Subscription,
+                ReaderGroup = reading.ReaderGroup,
                 StreamPartition = result.Partition.Value,
                 StreamOffset = offset,
             },

@@ -45,6 +45,7 @@ internal sealed class KafkaStream(KafkaTransport transport) : IStream
             GroupId = groupId,
             Topics = [stream],
             Source = stream,
+            ReaderGroup = readerGroup,
             DeadLetterTopic = DestinationNames.DeadLetterQueue(groupId),
             Stream = options,
         };
