@@ -23,7 +23,7 @@ internal sealed class AssignedPartition(TopicPartition topicPartition, DeliveryS
 
     public DeliveryScope Scope { get; } = scope;
 
-    /// <summary>Offsets below this were handed out before by the group without being finished (see <see cref="DeliveredMarks"/>).</summary>
+    /// <summary>Offsets below this were handed out before by the group without being finished (see <see cref="CompanionOffsets"/>).</summary>
     public long RedeliveredBelow { get; init; } = -1;
 
     /// <summary>The offset after the last one handed out in this assignment, or -1.</summary>

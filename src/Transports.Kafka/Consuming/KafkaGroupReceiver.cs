@@ -34,12 +34,14 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger = transport.ConsumerLogger;
     private IDeliverySink<KafkaDelivery>? _sink;
-    private readonly DeliveredMarks _marks = new(transport.ClientSettings, reading.GroupId);
+    private readonly CompanionOffsets _delivered = new(transport.ClientSettings, "delivered", reading.GroupId);
+    private readonly CompanionOffsets _finished = new(transport.ClientSettings, "finished", reading.GroupId);
     private IConsumer<string?, byte[]>? _consumer;
     private PullRequest? _request;
     private volatile bool _stopReceiving;
     private volatile bool _closing;
-    private bool _paused;
+    // Whether the assigned partitions are paused; null after an assignment, whose pause state librdkafka may carry over.
+    private bool? _paused;
     private bool _assignedBefore;
     private bool _woken;
     private long _lastCommit = Environment.TickCount64;
@@ -158,7 +160,8 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         finally
         {
             consumer.Dispose();
-            _marks.Dispose();
+            _delivered.Dispose();
+            _finished.Dispose();
             _closed.TrySetResult();
         }
     }
@@ -174,9 +177,9 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             return;
         }
 
-        if (!_paused && consumer.Assignment.Count > 0)
+        if (_paused != true && consumer.Assignment is { Count: > 0 } assignment)
         {
-            consumer.Pause(consumer.Assignment);
+            consumer.Pause(assignment);
             _paused = true;
         }
 
@@ -188,7 +191,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     private void Serve(IConsumer<string?, byte[]> consumer, PullRequest request)
     {
-        if (_paused)
+        if (_paused != false)
         {
             consumer.Resume(consumer.Assignment);
             _paused = false;
@@ -276,9 +279,9 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        // Newly assigned partitions are not paused; the next idle round pauses them with the rest.
-        _paused = false;
-        var marks = _marks.Read(partitions);
+        // The next round pauses or resumes the whole new assignment, whatever state its partitions carry.
+        _paused = null;
+        var marks = _delivered.Read(partitions);
         foreach (var topicPartition in partitions)
         {
             var scope = _sink!.CreateScope($"{topicPartition.Topic}[{topicPartition.Partition.Value}]");
@@ -288,10 +291,29 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             };
         }
 
-        var starts = reading.Stream is null ? partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList() : StreamStarts(partitions, reading.Stream);
+        var starts = reading.Stream is null ? Resume(partitions) : StreamStarts(partitions, reading.Stream);
         _assignedBefore = true;
         LogAssigned(_logger, reading.GroupId, starts);
         return starts;
+    }
+
+    /// <summary>Where a queue or subscription consumer starts: the group's commit, or the finished mark a member left
+    /// when it could not commit (see <see cref="CompanionOffsets"/>), whichever is higher; the group's reset where
+    /// there is neither.</summary>
+    private List<TopicPartitionOffset> Resume(List<TopicPartition> partitions)
+    {
+        var finished = _finished.Read(partitions);
+        if (!finished.Values.Any(f => f >= 0))
+        {
+            return partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList();
+        }
+
+        var committed = _consumer!.Committed(partitions, CommittedLookupTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+        return partitions.Select(p =>
+        {
+            var start = Math.Max(committed.GetValueOrDefault(p, -1), finished.GetValueOrDefault(p, -1));
+            return new TopicPartitionOffset(p, start >= 0 ? new Offset(start) : Offset.Unset);
+        }).ToList();
     }
 
     /// <summary>Where a stream reader starts in each partition: after the group's checkpoint when it resumes (or read
@@ -299,7 +321,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private List<TopicPartitionOffset> StreamStarts(List<TopicPartition> partitions, StreamReadOptions options)
     {
         var committed = options.ResumeFromCheckpoint || _assignedBefore
-            ? _consumer!.Committed(partitions, CommittedLookupTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset)
+            ? Resume(partitions).ToDictionary(c => c.TopicPartition, c => c.Offset)
             : [];
         return partitions.Select(p =>
             committed.TryGetValue(p, out var checkpoint) && checkpoint.Value >= 0
@@ -349,7 +371,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
 
         // Messages handed out but not finished are read again by the partition's next owner: mark them redelivered.
-        _marks.Write(ending
+        _delivered.Write(ending
             .Where(p => p.HandedOutTo > Math.Max(p.RedeliveredBelow, finals.FirstOrDefault(f => f.TopicPartition == p.TopicPartition)?.Offset.Value ?? -1))
             .Select(p => new TopicPartitionOffset(p.TopicPartition, p.HandedOutTo))
             .ToList());
@@ -365,8 +387,9 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
         catch (KafkaException ex)
         {
-            // The next owner reads the last finished messages again (duplicates, never loss).
+            // Kept beside the group instead, where the next owner starts from (see CompanionOffsets).
             LogCommitFailed(_logger, reading.GroupId, ex.Error.Code, ex.Error.Reason);
+            _finished.Write(finals);
         }
     }
 
