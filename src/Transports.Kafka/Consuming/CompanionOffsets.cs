@@ -17,7 +17,9 @@ namespace Messaging.Adapters.Kafka.Consuming;
 /// </summary>
 /// <remarks>A consumer that crashes writes nothing: its unfinished messages arrive again without the flag. Used only
 /// from the receiver's poll thread.</remarks>
-internal sealed class CompanionOffsets(KafkaClientSettings settings, string purpose, string groupId) : IDisposable
+/// <remarks>With no purpose it reads the group's own commits from outside the group: librdkafka holds a member's own
+/// offset look-ups while its group rebalances, which is exactly when an assignment needs them.</remarks>
+internal sealed class CompanionOffsets(KafkaClientSettings settings, string? purpose, string groupId) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private IConsumer<byte[], byte[]>? _store;
@@ -60,7 +62,7 @@ internal sealed class CompanionOffsets(KafkaClientSettings settings, string purp
     {
         if (_store is null)
         {
-            var config = settings.Consumer("messaging." + purpose + ":" + groupId, AutoOffsetReset.Earliest);
+            var config = settings.Consumer(purpose is null ? groupId : "messaging." + purpose + ":" + groupId, AutoOffsetReset.Earliest);
             config.EnableAutoCommit = false;
             _store = new ConsumerBuilder<byte[], byte[]>(config).Build();
         }

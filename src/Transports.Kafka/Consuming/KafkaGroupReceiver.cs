@@ -25,7 +25,6 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     : IPullingReceiver<KafkaDelivery>
 {
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan CommittedLookupTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<TopicPartition, AssignedPartition> _assigned = [];
     private readonly Queue<ConsumeResult<string?, byte[]>> _stash = new();
@@ -36,6 +35,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private IDeliverySink<KafkaDelivery>? _sink;
     private readonly CompanionOffsets _delivered = new(transport.ClientSettings, "delivered", reading.GroupId);
     private readonly CompanionOffsets _finished = new(transport.ClientSettings, "finished", reading.GroupId);
+    private readonly CompanionOffsets _committed = new(transport.ClientSettings, purpose: null, reading.GroupId);
     private IConsumer<string?, byte[]>? _consumer;
     private PullRequest? _request;
     private volatile bool _stopReceiving;
@@ -162,6 +162,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             consumer.Dispose();
             _delivered.Dispose();
             _finished.Dispose();
+            _committed.Dispose();
             _closed.TrySetResult();
         }
     }
@@ -308,23 +309,25 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             return partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList();
         }
 
-        var committed = _consumer!.Committed(partitions, CommittedLookupTimeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
-        return partitions.Select(p =>
-        {
-            var start = Math.Max(committed.GetValueOrDefault(p, -1), finished.GetValueOrDefault(p, -1));
-            return new TopicPartitionOffset(p, start >= 0 ? new Offset(start) : Offset.Unset);
-        }).ToList();
+        var positions = Positions(partitions, finished);
+        return partitions.Select(p => new TopicPartitionOffset(p, positions[p] >= 0 ? new Offset(positions[p]) : Offset.Unset)).ToList();
+    }
+
+    /// <summary>Per partition, the higher of the group's commit and the finished mark; -1 where there is neither.</summary>
+    private Dictionary<TopicPartition, long> Positions(List<TopicPartition> partitions, Dictionary<TopicPartition, long>? finished = null)
+    {
+        finished ??= _finished.Read(partitions);
+        var committed = _committed.Read(partitions);
+        return partitions.ToDictionary(p => p, p => Math.Max(committed.GetValueOrDefault(p, -1), finished.GetValueOrDefault(p, -1)));
     }
 
     /// <summary>Where a stream reader starts in each partition: after the group's checkpoint when it resumes (or read
     /// before in this reader), otherwise at the position resolved when the reader started.</summary>
     private List<TopicPartitionOffset> StreamStarts(List<TopicPartition> partitions, StreamReadOptions options)
     {
-        var committed = options.ResumeFromCheckpoint || _assignedBefore
-            ? Resume(partitions).ToDictionary(c => c.TopicPartition, c => c.Offset)
-            : [];
+        var committed = options.ResumeFromCheckpoint || _assignedBefore ? Positions(partitions) : [];
         return partitions.Select(p =>
-            committed.TryGetValue(p, out var checkpoint) && checkpoint.Value >= 0
+            committed.TryGetValue(p, out var checkpoint) && checkpoint >= 0
                 ? new TopicPartitionOffset(p, checkpoint)
                 : new TopicPartitionOffset(p, streamStarts is not null && streamStarts.TryGetValue(p, out var start) ? start : Offset.Beginning)).ToList();
     }
