@@ -51,8 +51,8 @@ public sealed class KafkaTransport : ITransport
         Capabilities = new TransportCapabilities
         {
             Streams = true,
-            // The mock cluster answers no offsets for times; until a timestamp search proves it here, not declared.
-            StreamStartAtTime = false,
+            // OffsetsForTimes, or a search on record timestamps where the broker answers none (the mock cluster).
+            StreamStartAtTime = true,
             OrderingByKey = true,
             // No broker-side delay: delayed retries wait in the consumer while later offsets of the partition go on.
             DelayedDelivery = false,

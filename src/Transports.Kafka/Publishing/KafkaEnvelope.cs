@@ -59,7 +59,8 @@ internal static class KafkaEnvelope
             Key = message.Key,
             Value = Bytes(message.Body),
             Headers = headers,
-            Timestamp = new Timestamp(message.Timestamp),
+            // The record's timestamp is left to the producer (the append time), which is what a read from a time
+            // means; the envelope's own time travels in ce_time.
         };
     }
 

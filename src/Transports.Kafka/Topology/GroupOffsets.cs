@@ -69,7 +69,7 @@ internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisione
                         StreamPositionKind.End => consumer.QueryWatermarkOffsets(partition, Timeout).High,
                         // An offset past the end starts at the end, not (as Kafka's reset would) at the beginning.
                         StreamPositionKind.Offset => Clamp(consumer.QueryWatermarkOffsets(partition, Timeout), position.Offset),
-                        _ => throw new CapabilityNotSupportedException(nameof(TransportCapabilities.StreamStartAtTime), TransportCatalog.Kafka),
+                        _ => OffsetForTime(consumer, partition, position.Time),
                     };
                 }
 
@@ -113,6 +113,57 @@ internal sealed class GroupOffsets(KafkaClientSettings settings, TopicProvisione
 
         member.Commit(offsets);
         member.Close();
+    }
+
+    /// <summary>The first offset appended at or after <paramref name="time"/>: the broker's answer (<c>OffsetsForTimes</c>),
+    /// or, where the broker gives none for a partition that has messages (librdkafka's mock cluster answers -1 to every
+    /// time), a binary search on the records' timestamps (the append time: the transport leaves it to the producer).</summary>
+    private static Offset OffsetForTime(IConsumer<byte[], byte[]> consumer, TopicPartition partition, DateTimeOffset time)
+    {
+        var watermarks = consumer.QueryWatermarkOffsets(partition, Timeout);
+        if (watermarks.High.Value <= watermarks.Low.Value)
+        {
+            return watermarks.High;
+        }
+
+        var answer = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(time))], Timeout)[0].Offset;
+        if (answer.Value >= 0)
+        {
+            return answer;
+        }
+
+        // Invariant: every record before `low` is older than `time`; the record at `high` (or the end) is not.
+        long low = watermarks.Low.Value, high = watermarks.High.Value;
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            var (offset, timestamp) = FirstRecordFrom(consumer, partition, middle);
+            if (offset is null)
+            {
+                high = middle;
+            }
+            else if (timestamp < time)
+            {
+                low = offset.Value + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        consumer.Unassign();
+        return new Offset(low);
+    }
+
+    /// <summary>The offset and timestamp of the first record at or after <paramref name="offset"/>.</summary>
+    private static (long? Offset, DateTimeOffset Timestamp) FirstRecordFrom(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long offset)
+    {
+        consumer.Assign(new TopicPartitionOffset(partition, offset));
+        var record = consumer.Consume(Timeout);
+        return record is null || record.IsPartitionEOF
+            ? (null, default)
+            : (record.Offset.Value, new DateTimeOffset(record.Message.Timestamp.UtcDateTime));
     }
 
     private static Offset Clamp(WatermarkOffsets watermarks, long offset) =>
