@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Messaging.Adapters.Kafka.Tests.Support;
 using Messaging.Adapters.RabbitMq.Tests.Support;
@@ -9,7 +10,8 @@ namespace Messaging.Adapters.Kafka.Tests.Faults;
 
 /// <summary>
 /// Faults on a private librdkafka mock cluster while messages flow through a queue (a topic read by one shared group):
-/// partition leaders down and up, injected request errors, consumers joining and leaving. Each run ends with every
+/// partition leaders down and up, injected request errors, consumers joining and leaving, a consumer process killed with
+/// SIGKILL and started again. Each run ends with every
 /// confirmed message received (lost = 0), nothing unexpected, no committed offset moving backwards, and prints its
 /// counts (duplicates included).
 /// </summary>
@@ -98,6 +100,100 @@ public sealed class KafkaFaultTests(PrivateMockCluster cluster) : IClassFixture<
                     break;
             }
         });
+    }
+
+    [Fact]
+    public async Task A_consumer_process_killed_mid_run_and_restarted_loses_nothing()
+    {
+        const int Count = 3_000;
+        var queue = await NewQueueAsync("killed");
+        var output = Path.Combine(Path.GetTempPath(), queue + ".handled");
+        var checker = new DeliveryChecker();
+        await using var transport = new KafkaTransport(cluster.Options("faults-" + queue));
+        await using var watch = new CommittedOffsetWatch(cluster.Bootstrap, queue, queue, Partitions);
+        var first = StartWorker(queue, output);
+        try
+        {
+            for (var sent = 0; sent < Count; sent += 100)
+            {
+                var messages = Enumerable.Range(sent, 100)
+                    .Select(i => new Envelope("fault.ping", BitConverter.GetBytes(i)) { Id = string.Create(CultureInfo.InvariantCulture, $"{queue}-{i:D6}") })
+                    .ToList();
+                await transport.Queue.SendBatchAsync(queue, messages, Ct);
+                messages.ForEach(m => checker.Confirmed(m.Id));
+            }
+
+            // Kill it (SIGKILL: no stop, no commit, no leaving the group) once it is part-way through.
+            while (HandledIds(output).Count < Count / 3)
+            {
+                Assert.False(first.HasExited, "The worker process ended by itself.");
+                await Task.Delay(20, Ct);
+            }
+
+            first.Kill();
+            await first.WaitForExitAsync(Ct);
+            var handledBeforeKill = HandledIds(output).Count;
+            var second = StartWorker(queue, output);
+            try
+            {
+                var deadline = DateTime.UtcNow + DrainTimeout;
+                while (HandledIds(output).Distinct().Count() < Count && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100, Ct);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            }
+            finally
+            {
+                second.Kill();
+                await second.WaitForExitAsync(Ct);
+                second.Dispose();
+            }
+
+            foreach (var id in HandledIds(output))
+            {
+                checker.Received(id);
+            }
+
+            var result = checker.Check();
+            TestContext.Current.TestOutputHelper?.WriteLine($"[{queue}] killed after {handledBeforeKill} handled; {result}; committed-offset reads={watch.Reads} regressions={watch.Regressions.Count}");
+            Assert.Empty(result.Lost);
+            Assert.Empty(result.Unexpected);
+            Assert.Empty(watch.Regressions);
+        }
+        finally
+        {
+            if (!first.HasExited)
+            {
+                first.Kill();
+            }
+
+            first.Dispose();
+            File.Delete(output);
+        }
+    }
+
+    private Process StartWorker(string queue, string output)
+    {
+        var worker = Path.Combine(AppContext.BaseDirectory, "Messaging.Adapters.Kafka.Tests.Worker.dll");
+        return Process.Start(new ProcessStartInfo("dotnet") { ArgumentList = { worker, cluster.Bootstrap, queue, output }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not start the worker process.");
+    }
+
+    private static List<string> HandledIds(string output)
+    {
+        if (!File.Exists(output))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(output, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        // A line cut by the kill is not a handled message: only whole lines count.
+        var text = reader.ReadToEnd();
+        var end = text.LastIndexOf('\n');
+        return end < 0 ? [] : text[..end].Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
     private async Task<string> NewQueueAsync(string prefix)
