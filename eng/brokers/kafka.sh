@@ -6,6 +6,7 @@
 #   bash eng/brokers/kafka.sh          # start (or keep) the mock; prints its bootstrap servers
 #   bash eng/brokers/kafka.sh stop     # stop it
 #
+# Also installs Debian's kcat (the third-party client of the interop tests) where it is missing.
 # Skipped when MESSAGING_KAFKA_BOOTSTRAP is set: the tests then use that cluster as it is and nothing is started.
 # The mock's ports are chosen by librdkafka, so the script writes them where the tests read them:
 #   $MESSAGING_KAFKA_STATE_DIR (default ${TMPDIR:-/tmp}/messaging-adapters-kafka)/bootstrap   bootstrap servers
@@ -24,6 +25,23 @@ fail() {
   echo "eng/brokers/kafka.sh: $*" >&2
   exit 1
 }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -n "$@"
+  else
+    fail "'$*' needs root; run as root or with passwordless sudo."
+  fi
+}
+
+if [ "${1:-}" != "stop" ] && ! command -v kcat >/dev/null 2>&1 && [ -z "${MESSAGING_KCAT:-}" ]; then
+  echo "Installing kcat..."
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y kcat >/dev/null 2>&1 ||
+    { as_root apt-get update >/dev/null 2>&1 && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y kcat >/dev/null 2>&1; } ||
+    fail "could not install Debian's kcat (the Kafka interop tests need it; or set MESSAGING_KCAT)."
+fi
 
 if [ -n "${MESSAGING_KAFKA_BOOTSTRAP:-}" ]; then
   echo "MESSAGING_KAFKA_BOOTSTRAP is set ($MESSAGING_KAFKA_BOOTSTRAP): using that cluster, not starting the mock."
