@@ -29,7 +29,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private readonly Dictionary<TopicPartition, AssignedPartition> _assigned = [];
     private readonly Queue<ConsumeResult<string?, byte[]>> _stash = new();
     private readonly ConcurrentQueue<KafkaDelivery> _redeliveries = new();
-    private readonly object _wakeGate = new();
+    private readonly PollSignal _wake = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger = transport.ConsumerLogger;
     private IDeliverySink<KafkaDelivery>? _sink;
@@ -43,7 +43,6 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     // Whether the assigned partitions are paused; null after an assignment, whose pause state librdkafka may carry over.
     private bool? _paused;
     private bool _assignedBefore;
-    private bool _woken;
     private long _lastCommit = Environment.TickCount64;
     private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
@@ -67,7 +66,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     {
         var request = new PullRequest(maxCount, into);
         Volatile.Write(ref _request, request);
-        Wake();
+        _wake.Set();
         using var registration = cancellationToken.Register(static (state, token) => ((PullRequest)state!).Cancel(token), request);
         await request.Done.ConfigureAwait(false);
     }
@@ -75,7 +74,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     public Task StopReceivingAsync()
     {
         _stopReceiving = true;
-        Wake();
+        _wake.Set();
         return Task.CompletedTask;
     }
 
@@ -101,7 +100,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
                 StreamOffset = message.StreamOffset,
             };
             _redeliveries.Enqueue(new KafkaDelivery(again, delivery.Partition, delivery.Offset));
-            Wake();
+            _wake.Set();
         }
 
         return ValueTask.CompletedTask;
@@ -120,7 +119,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     public async Task CloseAsync()
     {
         _closing = true;
-        Wake();
+        _wake.Set();
         await _closed.Task.ConfigureAwait(false);
     }
 
@@ -171,7 +170,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     /// group's rebalances.</summary>
     private void Idle(IConsumer<string?, byte[]> consumer)
     {
-        WaitForWake(IdleWait);
+        _wake.Wait(IdleWait);
         var request = Volatile.Read(ref _request);
         if (request is not null && request.IsOpen && !_stopReceiving && !_closing)
         {
@@ -405,28 +404,6 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         catch (ObjectDisposedException)
         {
             // The scope finished meanwhile.
-        }
-    }
-
-    private void Wake()
-    {
-        lock (_wakeGate)
-        {
-            _woken = true;
-            Monitor.PulseAll(_wakeGate);
-        }
-    }
-
-    private void WaitForWake(TimeSpan timeout)
-    {
-        lock (_wakeGate)
-        {
-            if (!_woken)
-            {
-                Monitor.Wait(_wakeGate, timeout);
-            }
-
-            _woken = false;
         }
     }
 
