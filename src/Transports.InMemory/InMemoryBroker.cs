@@ -28,6 +28,37 @@ public sealed class InMemoryBroker
     /// <returns>The count; 0 for a queue that does not exist.</returns>
     public int CountReady(string queue) => _queues.TryGetValue(queue, out var state) ? state.CountReady() : 0;
 
+    /// <summary>Puts a message written by something other than this library into a queue (creating the queue if
+    /// needed), read the way a broker's consumer reads a foreign message: CloudEvents attributes, a stable id, every
+    /// header in its documented string form, and reserved headers from outside ignored.</summary>
+    /// <param name="queue">The queue (or a subscription's queue, <c>&lt;topic&gt;.&lt;subscription&gt;</c>).</param>
+    /// <param name="message">The message.</param>
+    public void SendNative(string queue, InMemoryNativeMessage message)
+    {
+        DestinationNames.Validate(queue, "queue", nameof(queue));
+        ArgumentNullException.ThrowIfNull(message);
+        var incoming = new Transport.IncomingEnvelope(message.Body, "inmemory.message")
+        {
+            MessageId = message.MessageId,
+            Type = message.Type,
+            ContentType = message.ContentType,
+            Timestamp = message.Timestamp,
+        };
+        foreach (var (name, value) in message.Headers)
+        {
+            if (CloudEventHeaders.AttributeOf(name) is { } attribute)
+            {
+                incoming.AddCloudEventAttribute(attribute, value);
+            }
+            else
+            {
+                incoming.AddHeader(name, value);
+            }
+        }
+
+        GetOrAddQueue(queue).Enqueue(new Delivery(incoming.Build()));
+    }
+
     internal TopicState GetOrAddTopic(string name) => _topics.GetOrAdd(name, static n => new TopicState(n));
 
     internal bool TryGetTopic(string name, out TopicState topic) => _topics.TryGetValue(name, out topic!);

@@ -20,8 +20,9 @@ namespace Messaging.Adapters.RabbitMq;
 /// <para>Every publish, send and append completes only when the broker confirmed it (publisher confirms); messages
 /// are persistent. Consumers acknowledge only after the handler pipeline's outcome was carried out; prefetch is the
 /// consumer's <see cref="ConsumerOptions.MaxInFlight"/>.</para>
-/// <para>Two connections are opened on first use, one for publishing and one for consuming and topology, and are
-/// recovered automatically when lost: unconfirmed publishes are sent again (duplicates are possible, losses are
+/// <para>Two connections are opened on first use, one for publishing and one for topology, stream readers and the
+/// locks of ordered consumers, plus one per queue consumer, so that a message the client cannot decode, which drops
+/// the connection it arrives on, disturbs no other queue's consumer; all are recovered automatically when lost: unconfirmed publishes are sent again (duplicates are possible, losses are
 /// not) and consumers resume (unacknowledged messages are redelivered).</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
@@ -31,6 +32,9 @@ public sealed partial class RabbitMqTransport : ITransport
 
     private readonly ConcurrentDictionary<(DestinationKind Kind, string Name), PublishTarget> _targets = new();
     private readonly RabbitMqConnection _publishingConnection;
+    private readonly ConnectionFactory _factory;
+    private readonly ILogger _connectionLogger;
+    private readonly ServerCertificateCheck? _certificateCheck;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -55,15 +59,19 @@ public sealed partial class RabbitMqTransport : ITransport
         _logger = _loggerFactory.CreateLogger<RabbitMqTransport>();
         ConsumerLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Consuming");
         var uri = options.Uri!;
-        Endpoint = RabbitMqEndpoint.Describe(uri);
+        Endpoint = RabbitMqEndpoint.DescribeConnection(options);
         var virtualHost = RabbitMqEndpoint.VirtualHost(uri);
-        var factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag);
-        var connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
-        _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger);
-        ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger);
-        var cloudEventsSource = "/" + (options.ClientName ?? "messaging-adapters");
+        var certificateCheck = RabbitMqEndpoint.UsesTls(options)
+            ? new ServerCertificateCheck(options.Tls.ServerName ?? uri.Host, ServerCertificateCheck.LoadAuthorities(options.Tls.CaCertificate))
+            : null;
+        var factory = _factory = RabbitMqEndpoint.CreateFactory(options, IsManagedConsumerTag, certificateCheck);
+        var connectionLogger = _connectionLogger = _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Connection");
+        _certificateCheck = certificateCheck;
+        _publishingConnection = new RabbitMqConnection(factory, "publishing", Endpoint, connectionLogger, certificateCheck);
+        ConsumingConnection = new RabbitMqConnection(factory, "consuming", Endpoint, connectionLogger, certificateCheck);
+        var cloudEventsSource = CloudEventSource.For(options.ClientName);
         Publishing = new PublishChannelPool(_publishingConnection, options, cloudEventsSource, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Publishing"));
-        Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost);
+        Provisioner = new TopologyProvisioner(ConsumingConnection, options, virtualHost, _loggerFactory.CreateLogger("Messaging.Adapters.RabbitMq.Topology"));
         Capabilities = new TransportCapabilities
         {
             Streams = true,
@@ -143,7 +151,8 @@ public sealed partial class RabbitMqTransport : ITransport
         return await _publishingConnection.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The RabbitMQ.Client connection consumers and topology go through: the escape hatch to the native client.</summary>
+    /// <summary>The RabbitMQ.Client connection topology and stream readers go through (each queue consumer has its
+    /// own): the escape hatch to the native client.</summary>
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <returns>The connection, opened if it was not.</returns>
     /// <remarks>See <see cref="GetPublishingConnectionAsync"/>.</remarks>
@@ -170,6 +179,12 @@ public sealed partial class RabbitMqTransport : ITransport
         await ConsumingConnection.DisposeAsync().ConfigureAwait(false);
         LogDisposed(_logger, Endpoint);
     }
+
+    /// <summary>A connection of one queue consumer's own: RabbitMQ.Client decodes every delivery on its connection's
+    /// one reader loop, and a message it cannot decode drops the whole connection, so each queue consumer reads on
+    /// its own (see <see cref="ConsumerConnection"/>). Opened on first use; the consumer disposes it.</summary>
+    internal ConsumerConnection OpenConsumerConnection(string queue, int maxInFlight) =>
+        new(new RabbitMqConnection(_factory, "consuming " + queue, Endpoint, _connectionLogger, _certificateCheck), queue, maxInFlight, Options, ConsumerLogger);
 
     /// <summary>A consumer tag for a consumer the transport recovers itself (the connection's own recovery skips it).</summary>
     internal static string ManagedConsumerTag(string purpose) => ManagedConsumerTagPrefix + purpose + "-" + Guid.NewGuid().ToString("N");

@@ -84,6 +84,21 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// many threads publish concurrently.</remarks>
     public int PublishChannels { get; set; } = 2;
 
+    /// <summary>How often a quorum queue may deliver one message without it being settled before the broker sets it
+    /// aside into the queue's dead-letter queue (<c>x-delivery-limit</c>, reason <c>delivery_limit</c> in its
+    /// <c>x-death</c> header); 0 for no limit.</summary>
+    /// <value>The default value is 10. Valid values are 0 to 1000.</value>
+    /// <remarks><para>The library settles every message it can read (handled, retried or dead-lettered), so this limit
+    /// catches only messages it cannot: a message whose properties RabbitMQ.Client cannot decode (a foreign publisher's
+    /// header it does not support) drops the connection of its consumer before anything sees it, and comes back each
+    /// time; a message that crashes the process does the same. Releases (a stopping consumer) and dropped connections
+    /// count too, so keep it well above what a healthy queue sees.</para>
+    /// <para>Classic queues have no such limit (RabbitMQ 3.10): there, an undecodable message keeps coming back to its
+    /// consumer until an operator removes it. Queue arguments are fixed when a queue is created: a queue declared by a
+    /// version without this argument is used as it is, with a warning (give it a <c>delivery-limit</c> policy, or
+    /// delete it so that it is declared again with the limit).</para></remarks>
+    public int DeliveryLimit { get; set; } = 10;
+
     /// <summary>How long the connection waits between attempts to recover after it was lost.</summary>
     /// <value>The default value is 5 seconds. Valid values are 100 milliseconds to 5 minutes.</value>
     public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -119,6 +134,10 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// recovery, for example, turns every connection loss into failed publishes and stopped consumers.</remarks>
     public Action<ConnectionFactory>? ConfigureConnectionFactory { get; set; }
 
+    /// <summary>Why the configured <c>Uri</c> text could not be read, with its password hidden; set by the configuration
+    /// binding, reported by validation.</summary>
+    internal string? UriProblem { get; set; }
+
     /// <summary>The options with the password hidden, for logs.</summary>
     /// <returns>A description of the options.</returns>
     public override string ToString() =>
@@ -153,6 +172,12 @@ public sealed class RabbitMqTlsOptions
     /// <value>The default value is <see langword="null"/>: the URI's host.</value>
     public string? ServerName { get; set; }
 
+    /// <summary>A certificate authority to trust for the server's certificate, beside the machine's trust store: the
+    /// path of a PEM or DER file, or the PEM text itself (<c>-----BEGIN CERTIFICATE-----...</c>), for brokers whose
+    /// certificate a private CA issued. The host name is checked all the same.</summary>
+    /// <value>The default value is <see langword="null"/>: the machine's trust store only.</value>
+    public string? CaCertificate { get; set; }
+
     /// <summary>A client certificate file (PKCS#12) for mutual TLS.</summary>
     /// <value>The default value is <see langword="null"/>: no client certificate.</value>
     public string? ClientCertificatePath { get; set; }
@@ -164,5 +189,5 @@ public sealed class RabbitMqTlsOptions
     /// <summary>The options without the passphrase, for logs.</summary>
     /// <returns>A description.</returns>
     public override string ToString() =>
-        $"Tls {{ Enabled = {Enabled}, ServerName = {ServerName ?? "(host)"}, ClientCertificatePath = {ClientCertificatePath ?? "(none)"}, ClientCertificatePassphrase = {(ClientCertificatePassphrase is null ? "(none)" : "***")} }}";
+        $"Tls {{ Enabled = {Enabled}, ServerName = {ServerName ?? "(host)"}, CaCertificate = {(CaCertificate is null ? "(none)" : CaCertificate.Contains("-----BEGIN", StringComparison.Ordinal) ? "(PEM text)" : CaCertificate)}, ClientCertificatePath = {ClientCertificatePath ?? "(none)"}, ClientCertificatePassphrase = {(ClientCertificatePassphrase is null ? "(none)" : "***")} }}";
 }

@@ -28,8 +28,12 @@ internal sealed class DeadLetterStep(IQueue queue, MessageCodec codec, WorkflowN
             narrator.Line("sending job 11 with a truncated body, job 12 with a negative amount, and a good job 13");
             await queue.SendBatchAsync(names.PaymentJobsQueue, [poison, negative, good], cancellationToken).ConfigureAwait(false);
             await checks.WaitForAsync(settled, "the worker went on and settled job 13 after the two bad jobs", cancellationToken).ConfigureAwait(false);
+            await ReadDeadLettersAsync(poison, negative, cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    private async Task ReadDeadLettersAsync(Envelope poison, Envelope negative, CancellationToken cancellationToken)
+    {
         var deadLetterQueue = DestinationNames.DeadLetterQueue(names.PaymentJobsQueue);
         var deadLetters = new ConcurrentDictionary<string, Envelope>(StringComparer.Ordinal);
         var arrived = milestones["dead-letter:step6"];

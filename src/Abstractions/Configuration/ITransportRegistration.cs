@@ -12,6 +12,13 @@ public interface ITransportRegistration
     /// and the name of its configuration section <c>Messaging:&lt;Name&gt;</c>.</summary>
     string Name { get; }
 
+    /// <summary>The options class bound from <c>Messaging:&lt;Name&gt;</c>, so that <c>AddMessaging</c> refuses keys
+    /// in that section which are not among its properties (a misspelt key would otherwise be ignored);
+    /// <see langword="null"/> when the section is not checked.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    [System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties)]
+    Type? OptionsType => null;
+
     /// <summary>Registers the transport as the application's <see cref="ITransport"/>, binding its options from
     /// <paramref name="section"/> (<c>Messaging:&lt;Name&gt;</c>) and validating them at start-up.</summary>
     /// <param name="services">The service collection.</param>

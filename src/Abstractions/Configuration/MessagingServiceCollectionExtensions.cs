@@ -111,10 +111,15 @@ public static class MessagingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(MessagingOptions.SectionName);
         var requested = section[nameof(MessagingOptions.Transport)];
-        var registration = TransportSelection.Select(
-            string.IsNullOrWhiteSpace(requested) ? TransportCatalog.InMemory : requested.Trim(),
-            AddedTransports(services),
-            discover);
+        var added = AddedTransports(services);
+        DiscoveredTransports? discovered = null;
+        var registration = string.IsNullOrWhiteSpace(requested)
+            ? TransportSelection.SelectUnnamed(added, discovered = discover?.Invoke())
+            : TransportSelection.Select(requested.Trim(), added, discover is null ? null : () => discovered = discover());
+        ConfigurationKeys.ThrowOnUnknown(
+            section,
+            registration,
+            TransportCatalog.Names.Concat(TransportSelection.NamesOf(added)).Concat(discovered?.Names() ?? []));
 
         services.AddOptions<MessagingOptions>()
             .Bind(section)

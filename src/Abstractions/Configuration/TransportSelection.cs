@@ -32,6 +32,33 @@ internal static class TransportSelection
         };
     }
 
+    /// <summary>The transport when <c>Messaging:Transport</c> is not set: the only one available (added in code or
+    /// installed), as Spring Cloud Stream takes the one binder on the class path; with none or several, an error that
+    /// says which to install or lists them, never a silent choice.</summary>
+    /// <param name="added">The registrations added with <c>AddMessagingTransport</c>.</param>
+    /// <param name="discovered">The installed adapters; <see langword="null"/> when discovery is off.</param>
+    /// <returns>The registration.</returns>
+    public static ITransportRegistration SelectUnnamed(IReadOnlyList<ITransportRegistration> added, DiscoveredTransports? discovered)
+    {
+        var available = added
+            .Concat((discovered?.Registrations ?? []).Where(found => !added.Any(a => a.IsNamed(found.Name))))
+            .GroupBy(r => r.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.First())
+            .ToList();
+        return available.Count switch
+        {
+            1 => available[0],
+            0 => throw new MessagingConfigurationException(
+                Key,
+                $"{Key} is not set and no transport is available: install an adapter package ({string.Join(", ", TransportCatalog.Names.Select(TransportCatalog.PackageOf))}) " +
+                "or add a transport with services.AddMessagingTransport<TRegistration>(), then set " + Key + " to it."),
+            _ => throw new MessagingConfigurationException(
+                Key,
+                $"{Key} is not set, and several transports are available: {string.Join(", ", NamesOf(available))}. Set {Key} to the one to use " +
+                "(nothing is chosen for you: the in-memory transport keeps nothing across a restart)."),
+        };
+    }
+
     public static bool IsNamed(this ITransportRegistration registration, string name) =>
         string.Equals(registration.Name, name, StringComparison.OrdinalIgnoreCase);
 

@@ -79,8 +79,7 @@ public static class MessagingConsumerServiceCollectionExtensions
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddStreamReader(this IServiceCollection services, string stream, string readerGroup, Func<IServiceProvider, MessageHandler> handlerFactory, StreamReadOptions? options = null)
     {
-        DestinationNames.Validate(stream, "stream", nameof(stream));
-        DestinationNames.Validate(readerGroup, "reader group", nameof(readerGroup));
+        _ = DestinationNames.ReaderGroupSource(stream, readerGroup);
         ArgumentNullException.ThrowIfNull(handlerFactory);
         options?.Validate();
         return services.AddConsumer(new ConsumerRegistration($"reader group '{readerGroup}' of stream '{stream}'", (sp, transport, ct) => transport.Stream.ReadAsync(stream, readerGroup, handlerFactory(sp), options, ct)));

@@ -10,14 +10,24 @@ namespace Messaging.Adapters;
 /// </remarks>
 public static class DestinationNames
 {
-    /// <summary>The longest name accepted, in characters, including derived suffixes.</summary>
+    /// <summary>The longest name of anything the library creates, in characters, derived names included.</summary>
     public const int MaxLength = 200;
+
+    /// <summary>The characters kept free for the names the library derives from a name (its dead-letter queue
+    /// <c>.dead-letter</c>, and that queue's own; RabbitMQ's <c>.active-consumer</c>, <c>.checkpoint</c> and
+    /// <c>.reader</c> queues).</summary>
+    public const int DerivedSuffixRoom = 32;
+
+    /// <summary>The longest name an application gives (a topic, subscription queue, queue, stream or reader group's
+    /// source), in characters: <see cref="MaxLength"/> less <see cref="DerivedSuffixRoom"/>, so that every name derived
+    /// from a valid one is valid too. A dead-letter queue's name (<c>&lt;queue&gt;.dead-letter</c>) may be longer.</summary>
+    public const int MaxNameLength = MaxLength - DerivedSuffixRoom;
 
     /// <summary>The suffix of a dead-letter queue's name.</summary>
     public const string DeadLetterSuffix = ".dead-letter";
 
     /// <summary>The rule, in words, that <see cref="Validate"/> enforces.</summary>
-    public const string Rule = "1 to 200 characters from A-Z, a-z, 0-9, '.', '_' and '-', not starting with '.' or '-'";
+    public const string Rule = "1 to 168 characters from A-Z, a-z, 0-9, '.', '_' and '-', not starting with '.' or '-' (a dead-letter queue's name may add '.dead-letter'; the library keeps 32 characters for the names it derives, within 200)";
 
     /// <summary>Checks a topic, subscription, queue or stream name against the portable rule.</summary>
     /// <param name="name">The name to check.</param>
@@ -55,15 +65,29 @@ public static class DestinationNames
         return name;
     }
 
+    /// <summary>The source a stream reader group's dead letters and (on RabbitMQ) its checkpoint and lock queues are
+    /// named after: <c>&lt;stream&gt;.&lt;readerGroup&gt;</c>, checked as a whole so the names derived from it fit.</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="readerGroup">The reader group name.</param>
+    /// <returns>The source's name; its dead letters go to <see cref="DeadLetterQueue"/> of it.</returns>
+    public static string ReaderGroupSource(string stream, string readerGroup)
+    {
+        Validate(stream, "stream", nameof(stream));
+        Validate(readerGroup, "reader group", nameof(readerGroup));
+        var name = stream + "." + readerGroup;
+        Validate(name, "stream reader group (<stream>.<reader group>)", nameof(readerGroup));
+        return name;
+    }
+
     /// <summary>The dead-letter queue of a queue (or of a subscription queue): <c>&lt;queue&gt;.dead-letter</c>.</summary>
     /// <param name="queue">The queue name.</param>
     /// <returns>The dead-letter queue's name.</returns>
     public static string DeadLetterQueue(string queue)
     {
         Validate(queue, "queue", nameof(queue));
-        var name = queue + DeadLetterSuffix;
-        Validate(name, "dead-letter queue", nameof(queue));
-        return name;
+
+        // Derived from a valid name, so it fits: a queue's leaves room for its suffix, a dead-letter queue's for a second.
+        return queue + DeadLetterSuffix;
     }
 
     private static string? TryFindProblem(string name)
@@ -73,9 +97,11 @@ public static class DestinationNames
             return "it is empty";
         }
 
-        if (name.Length > MaxLength)
+        // A dead-letter queue is named by the library from a valid queue name, and is consumed and sent to as a queue.
+        var limit = name.EndsWith(DeadLetterSuffix, StringComparison.Ordinal) ? MaxNameLength + DeadLetterSuffix.Length : MaxNameLength;
+        if (name.Length > limit)
         {
-            return $"it is {name.Length} characters long, over the limit of {MaxLength}";
+            return $"it is {name.Length} characters long, over the limit of {limit} ({MaxLength} less the {MaxLength - limit} kept for the names the library derives from it, such as '<name>{DeadLetterSuffix}')";
         }
 
         if (name[0] is '.' or '-')

@@ -21,6 +21,9 @@ public sealed class InMemoryTransportRegistration : ITransportRegistration
     public string Name => TransportCatalog.InMemory;
 
     /// <inheritdoc />
+    public Type OptionsType => typeof(InMemoryTransportOptions);
+
+    /// <inheritdoc />
     public void Register(IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);

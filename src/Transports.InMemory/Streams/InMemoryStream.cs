@@ -26,8 +26,7 @@ internal sealed class InMemoryStream(InMemoryTransport transport) : IStream
     public async Task<IConsumer> ReadAsync(string stream, string readerGroup, MessageHandler handler, StreamReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         transport.ThrowIfDisposed();
-        DestinationNames.Validate(stream, "stream", nameof(stream));
-        DestinationNames.Validate(readerGroup, "reader group", nameof(readerGroup));
+        _ = DestinationNames.ReaderGroupSource(stream, readerGroup);
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new StreamReadOptions();
         options.Validate();

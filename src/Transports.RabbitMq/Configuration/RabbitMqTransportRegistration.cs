@@ -21,12 +21,49 @@ public sealed class RabbitMqTransportRegistration : ITransportRegistration
     public string Name => TransportCatalog.RabbitMq;
 
     /// <inheritdoc />
+    public Type OptionsType => typeof(RabbitMqTransportOptions);
+
+    /// <inheritdoc />
     public void Register(IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        services.AddOptions<RabbitMqTransportOptions>().Bind(section);
+        services.AddOptions<RabbitMqTransportOptions>().Configure(options => Bind(section, options));
         AddTransport(services);
+    }
+
+    /// <summary>Binds the options; the URI as text, parsed here, because the configuration binder's own conversion error
+    /// prints the whole value, password included (a password with an unencoded <c>#</c> makes it unparsable).</summary>
+    /// <param name="section">The <c>Messaging:RabbitMq</c> section.</param>
+    /// <param name="options">The options.</param>
+    internal static void Bind(IConfiguration section, RabbitMqTransportOptions options)
+    {
+        var uriKey = nameof(RabbitMqTransportOptions.Uri);
+        var withoutUri = new ConfigurationBuilder()
+            .AddInMemoryCollection(section.AsEnumerable(makePathsRelative: true)
+                .Where(setting => !string.Equals(setting.Key, uriKey, StringComparison.OrdinalIgnoreCase)))
+            .Build();
+        withoutUri.Bind(options);
+        if (section[uriKey] is not { } text)
+        {
+            return;
+        }
+
+        // Blank: no URI, which validation reports as missing.
+        options.Uri = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return;
+        }
+
+        if (RabbitMqEndpoint.TryParse(text, out var uri, out var problem))
+        {
+            options.Uri = uri;
+        }
+        else
+        {
+            options.UriProblem = problem;
+        }
     }
 
     internal static void AddTransport(IServiceCollection services)
@@ -56,13 +93,17 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
     {
         var problems = new List<string>();
         var uri = options.Uri;
-        if (uri is null)
+        if (options.UriProblem is { } problem)
+        {
+            problems.Add($"{Prefix}Uri {problem}.");
+        }
+        else if (uri is null)
         {
             problems.Add($"{Prefix}Uri is required: the broker's address, for example amqp://user:password@host:5672/vhost (amqps:// for TLS).");
         }
         else if (!uri.IsAbsoluteUri || uri.Scheme is not ("amqp" or "amqps") || string.IsNullOrEmpty(uri.Host))
         {
-            problems.Add($"{Prefix}Uri must be an absolute amqp:// or amqps:// URI with a host, was {RabbitMqEndpoint.Describe(uri)}.");
+            problems.Add($"{Prefix}Uri must be an absolute amqp:// or amqps:// URI with a host, was {RabbitMqEndpoint.MaskText(uri.OriginalString)}.");
         }
 
         Range(options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.PublishTimeout));
@@ -79,6 +120,11 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
             problems.Add($"{Prefix}PublishChannels must be 1..64, was {options.PublishChannels}.");
         }
 
+        if (options.DeliveryLimit is < 0 or > 1000)
+        {
+            problems.Add($"{Prefix}DeliveryLimit must be 0..1000, was {options.DeliveryLimit}.");
+        }
+
         if (options.StreamPrefetch is < 1 or > 10_000)
         {
             problems.Add($"{Prefix}StreamPrefetch must be 1..10000, was {options.StreamPrefetch}.");
@@ -92,6 +138,22 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
         if (options.Tls is null)
         {
             problems.Add($"{Prefix}Tls must not be null.");
+        }
+        else
+        {
+            if (options.Tls.ClientCertificatePath is { Length: > 0 } certificate && !File.Exists(certificate))
+            {
+                problems.Add($"{Prefix}Tls:ClientCertificatePath: the file '{certificate}' does not exist (a PKCS#12 file with the client certificate and its key).");
+            }
+
+            try
+            {
+                _ = Connection.ServerCertificateCheck.LoadAuthorities(options.Tls.CaCertificate);
+            }
+            catch (ArgumentException ex)
+            {
+                problems.Add(ex.Message);
+            }
         }
 
         if (options.DefaultRetry is null)

@@ -16,6 +16,9 @@ internal static partial class BrokerErrors
     /// <summary>AMQP reply code: the broker refused access (for example a reserved <c>amq.</c> name).</summary>
     public const ushort AccessRefused = 403;
 
+    /// <summary>AMQP reply code: the operation is not allowed (for example a virtual host that does not exist).</summary>
+    public const ushort NotAllowed = 530;
+
     /// <summary>AMQP reply code: the exchange or queue does not exist.</summary>
     public const ushort NotFound = 404;
 
@@ -52,11 +55,39 @@ internal static partial class BrokerErrors
     /// <returns><see langword="true"/> for a lost connection.</returns>
     public static bool IsConnectionLoss(Exception exception) => exception switch
     {
+        TransportUnavailableException { IsTransient: false } => false,
         _ when IsChannelRefusal(exception, out _) => false,
         OperationInterruptedException or BrokerUnreachableException or IOException or SocketException or ObjectDisposedException => true,
         _ when exception.InnerException is { } inner => IsConnectionLoss(inner),
         _ => false,
     };
+
+    /// <summary>Whether a failed connection attempt failed for a reason that waiting cannot cure: refused credentials
+    /// (<c>ACCESS_REFUSED</c>), a virtual host that does not exist or may not be used (<c>NOT_ALLOWED</c>, 530), or
+    /// access refused to it (403).</summary>
+    /// <param name="exception">What <c>CreateConnectionAsync</c> threw.</param>
+    /// <param name="cause">The broker's words for it.</param>
+    /// <returns><see langword="true"/> when retrying is pointless.</returns>
+    public static bool IsPermanentConnectFailure(Exception exception, out string cause)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationFailureException or PossibleAuthenticationFailureException)
+            {
+                cause = inner.Message;
+                return true;
+            }
+
+            if (ReasonOf(inner) is { ReplyCode: NotAllowed or AccessRefused } reason)
+            {
+                cause = $"{reason.ReplyCode} {reason.ReplyText}";
+                return true;
+            }
+        }
+
+        cause = string.Empty;
+        return false;
+    }
 
     /// <summary>The broker's text for a refused operation, for error messages.</summary>
     /// <param name="exception">The exception.</param>

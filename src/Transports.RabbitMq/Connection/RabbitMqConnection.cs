@@ -24,13 +24,25 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     private bool _recovering;
     private bool _disposed;
 
-    public RabbitMqConnection(ConnectionFactory factory, string name, string endpoint, ILogger logger)
+    // The broker's reason when it closed the connection for a cause waiting cannot cure (an unknown virtual host,
+    // access refused): RabbitMQ.Client reports the connection open before the broker answers connection.open, then
+    // recovers it for ever, so this is where such a refusal becomes an error instead of a wait.
+    private string? _refusal;
+
+    private readonly ServerCertificateCheck? _certificateCheck;
+
+    public RabbitMqConnection(ConnectionFactory factory, string name, string endpoint, ILogger logger, ServerCertificateCheck? certificateCheck = null)
     {
+        _certificateCheck = certificateCheck;
         _factory = factory;
         _name = name;
         _endpoint = endpoint;
         _logger = logger;
     }
+
+    /// <summary>Raised each time the connection is lost (not when it is closed on purpose), with the reason, before
+    /// its recovery starts.</summary>
+    public event Action<ShutdownEventArgs>? Lost;
 
     /// <summary>The connection if it was opened, for the transport's own inspection.</summary>
     public IConnection? Current => Volatile.Read(ref _connection);
@@ -72,6 +84,19 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             try
             {
                 connection = await _factory.CreateConnectionAsync(_factory.ClientProvidedName + " (" + _name + ")", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRefusedCertificate(ex, out var why))
+            {
+                // A certificate the client refuses stays refused until the configuration changes: not transient.
+                throw new TransportUnavailableException(
+                    $"TLS with RabbitMQ at {_endpoint} failed: {why}.",
+                    isTransient: false,
+                    ex);
+            }
+            catch (Exception ex) when (BrokerErrors.IsPermanentConnectFailure(ex, out var cause))
+            {
+                // Waiting cannot cure it: fail now, naming the cause, so retry logic stops retrying.
+                throw Refused(cause, ex);
             }
             catch (Exception ex) when (ex is BrokerUnreachableException or IOException or OperationInterruptedException or System.Net.Sockets.SocketException or TimeoutException)
             {
@@ -115,6 +140,11 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
                 if (_connection is { IsOpen: true } && !_recovering)
                 {
                     return true;
+                }
+
+                if ((_refusal ??= RefusalIn(_connection?.CloseReason)) is { } refusal)
+                {
+                    throw Refused(refusal, null);
                 }
 
                 usable = _usable.Task;
@@ -207,6 +237,34 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         }
     }
 
+    private bool IsRefusedCertificate(Exception exception, out string why)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException authentication)
+            {
+                why = _certificateCheck?.LastRefusal ?? authentication.Message;
+                return true;
+            }
+        }
+
+        why = string.Empty;
+        return false;
+    }
+
+    private TransportUnavailableException Refused(string cause, Exception? error) => new(
+        $"RabbitMQ at {_endpoint} refused the connection (Messaging:RabbitMq:Uri; tests read {RabbitMqTransportOptions.UriEnvironmentVariable}): {cause}. Check the user name, password and virtual host; retrying does not help.",
+        isTransient: false,
+        error);
+
+    /// <summary>The broker's words when it closed a connection for good: <c>NOT_ALLOWED</c> (an unknown virtual host,
+    /// or one the user may not use) or <c>ACCESS_REFUSED</c>; not a connection limit, which may free up.</summary>
+    private static string? RefusalIn(ShutdownEventArgs? reason) =>
+        reason is { Initiator: ShutdownInitiator.Peer, ReplyCode: BrokerErrors.NotAllowed or BrokerErrors.AccessRefused }
+        && !reason.ReplyText.Contains("limit", StringComparison.OrdinalIgnoreCase)
+            ? $"{reason.ReplyCode} {reason.ReplyText}"
+            : null;
+
     private static string InnermostMessage(Exception exception)
     {
         var inner = exception;
@@ -228,7 +286,13 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             }
 
             _recovering = true;
-            if (_usable.Task.IsCompleted)
+            _refusal ??= RefusalIn(reason);
+            if (_refusal is not null)
+            {
+                // Wake the waiters: they fail with the refusal instead of waiting for a recovery that cannot succeed.
+                _usable.TrySetResult();
+            }
+            else if (_usable.Task.IsCompleted)
             {
                 _usable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
@@ -237,6 +301,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         if (reason.Initiator != ShutdownInitiator.Application)
         {
             LogLost(_logger, _name, _endpoint, reason.ReplyCode, reason.ReplyText);
+            Lost?.Invoke(reason);
         }
 
         return Task.CompletedTask;
@@ -247,6 +312,12 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
         lock (_gate)
         {
             _recovering = false;
+            _refusal = null;
+            if (_usable.Task.IsCompleted)
+            {
+                _usable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             _usable.TrySetResult();
         }
 

@@ -32,6 +32,9 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
     private readonly bool _ordered = options.Ordering == MessageOrdering.ByKey;
     private readonly ILogger _logger = transport.ConsumerLogger;
     private readonly TaskCompletionSource _deliveriesStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Its own connection: see ConsumerConnection for why (a message the client cannot decode drops a connection).
+    private readonly ConsumerConnection _connection = transport.OpenConsumerConnection(queue, options.MaxInFlight);
     private IDeliverySink<RabbitMqDelivery> _sink = null!;
     private ConsumerSession? _session;
     private Task _supervisor = Task.CompletedTask;
@@ -104,6 +107,8 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
         {
             await EndSessionAsync(session, lost: false).ConfigureAwait(false);
         }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task SuperviseAsync()
@@ -162,7 +167,7 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 
     private async Task<ConsumerSession> OpenSessionAsync(CancellationToken cancellationToken)
     {
-        var connection = transport.ConsumingConnection;
+        var connection = _connection.Connection;
         ActiveConsumerLock? held = null;
         if (_ordered)
         {
@@ -205,7 +210,7 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
                 }
             }
 
-            await channel.BasicQosAsync(0, (ushort)options.MaxInFlight, false, cancellationToken).ConfigureAwait(false);
+            await channel.BasicQosAsync(0, _connection.PrefetchFor(session), false, cancellationToken).ConfigureAwait(false);
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, args) =>
             {
@@ -287,6 +292,20 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
             await _deliveriesStopped.Task.ConfigureAwait(false);
         }
 
+        if (_connection.EndsCarefulMode(delivery.Session))
+        {
+            // Stop the one-at-a-time session before settling, so the broker delivers nothing more to it.
+            await CancelConsumeAsync(delivery.Session).ConfigureAwait(false);
+            await SettleAsync(delivery, ack).ConfigureAwait(false);
+            delivery.Session.Scope.End("the undecodable message was set aside; resuming with the full prefetch");
+            return;
+        }
+
+        await SettleAsync(delivery, ack).ConfigureAwait(false);
+    }
+
+    private async ValueTask SettleAsync(RabbitMqDelivery delivery, bool ack)
+    {
         if (await ChannelSettlement.SettleQuietlyAsync(delivery.Session.Channel, delivery.Tag, ack).ConfigureAwait(false) is { } problem)
         {
             // The channel is gone, and with it every unacknowledged delivery: the broker redelivers this one.

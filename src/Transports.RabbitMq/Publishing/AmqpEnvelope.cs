@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
+using Messaging.Adapters.Transport;
 using RabbitMQ.Client;
 
 namespace Messaging.Adapters.RabbitMq.Publishing;
@@ -21,6 +22,28 @@ namespace Messaging.Adapters.RabbitMq.Publishing;
 internal static class AmqpEnvelope
 {
     public const string CloudEventsPrefix = "cloudEvents:";
+
+    /// <summary>The AMQP binding's other prefix (its preferred form since it allows only <c>_</c> in names); read,
+    /// never written.</summary>
+    public const string CloudEventsAlternatePrefix = "cloudEvents_";
+
+    /// <summary>The envelope header for the AMQP <c>content-encoding</c> property (written back as the property).</summary>
+    public const string ContentEncodingHeader = "amqp.content-encoding";
+
+    /// <summary>The envelope header for the AMQP <c>app-id</c> property (written back as the property).</summary>
+    public const string AppIdHeader = "amqp.app-id";
+
+    /// <summary>The envelope header for the AMQP <c>user-id</c> property (kept as a header only).</summary>
+    public const string UserIdHeader = "amqp.user-id";
+
+    /// <summary>The envelope header for the AMQP <c>priority</c> property (written back as the property).</summary>
+    public const string PriorityHeader = "amqp.priority";
+
+    /// <summary>The envelope header for the AMQP <c>expiration</c> property (kept as a header only).</summary>
+    public const string ExpirationHeader = "amqp.expiration";
+
+    /// <summary>The broker's record of a message's dead-lettering (and of its delayed retries' expiry).</summary>
+    public const string DeathHeader = "x-death";
     public const string SpecVersionHeader = "cloudEvents:specversion";
     public const string IdHeader = "cloudEvents:id";
     public const string TypeHeader = "cloudEvents:type";
@@ -55,16 +78,35 @@ internal static class AmqpEnvelope
     /// <returns>The properties.</returns>
     public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null)
     {
-        var headers = new Dictionary<string, object?>(message.Headers.Count + 8, StringComparer.Ordinal);
+        // Not a plain dictionary: it can keep RabbitMQ.Client's own x-dotnet-pub-seq-no off the wire (OutgoingHeaders).
+        var headers = new OutgoingHeaders(message.Headers.Count + 8);
+        string? contentEncoding = null, appId = null;
+        byte? priority = null;
         foreach (var (name, value) in message.Headers)
         {
-            headers[name] = value;
+            // AMQP properties of a foreign message that the envelope has no place for go back out as properties, so a
+            // retried or dead-lettered gzip body keeps its encoding (user-id and expiration stay headers: the broker
+            // refuses a user-id other than the publisher's, and an expiration would expire the dead letter).
+            switch (name)
+            {
+                case ContentEncodingHeader: contentEncoding = value; continue;
+                case AppIdHeader: appId = value; continue;
+                case PriorityHeader when byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed): priority = parsed; continue;
+            }
+
+            // CloudEvents attributes the envelope has no property for (a foreign event's source, subject,
+            // extensions) go back out in the binding's form, so a retry or dead letter keeps them.
+            headers[CloudEventHeaders.AttributeOf(name) is { } attribute ? CloudEventsPrefix + attribute : name] = value;
         }
 
         headers[SpecVersionHeader] = "1.0";
         headers[IdHeader] = message.Id;
         headers[TypeHeader] = message.Type;
-        headers[SourceHeader] = source;
+        if (!message.Headers.ContainsKey(CloudEventHeaders.Source))
+        {
+            headers[SourceHeader] = source;
+        }
+
         headers[TimeHeader] = message.Timestamp.ToString("O", CultureInfo.InvariantCulture);
         if (message.Key is { } key)
         {
@@ -81,7 +123,7 @@ internal static class AmqpEnvelope
             headers[AppendedAtHeader] = time.ToUnixTimeMilliseconds();
         }
 
-        return new BasicProperties
+        var properties = new BasicProperties
         {
             MessageId = message.Id,
             Type = message.Type,
@@ -92,55 +134,90 @@ internal static class AmqpEnvelope
             DeliveryMode = DeliveryModes.Persistent,
             Headers = headers,
         };
+        if (contentEncoding is not null)
+        {
+            properties.ContentEncoding = contentEncoding;
+        }
+
+        if (appId is not null)
+        {
+            properties.AppId = appId;
+        }
+
+        if (priority is { } level)
+        {
+            properties.Priority = level;
+        }
+
+        return properties;
     }
 
     /// <summary>Reads the envelope of a delivery, copying the body (the client reuses its buffer after the callback).</summary>
     /// <param name="properties">The delivery's properties.</param>
     /// <param name="body">The delivery's body.</param>
     /// <returns>The envelope.</returns>
-    /// <remarks>Messages from other publishers are read too: a missing id becomes a new one (so it is not stable
-    /// across redeliveries), a missing type becomes <c>amqp.message</c>.</remarks>
+    /// <remarks>Messages from other publishers are read the same way (see <see cref="IncomingEnvelope"/>): CloudEvents
+    /// attributes under either prefix of the AMQP binding (<c>cloudEvents:</c> and <c>cloudEvents_</c>), as text or,
+    /// for <c>time</c>, a native AMQP timestamp; structured mode; headers of every AMQP type in
+    /// <see cref="HeaderText"/>'s string form; a message without id gets a hash of its content. The broker's own
+    /// headers (<c>x-death</c>, <c>x-first-death-*</c>, <c>x-last-death-*</c>, <c>x-delivery-count</c>,
+    /// <c>x-stream-offset</c>) and the transport's (<see cref="AppendedAtHeader"/>) are broker facts, not envelope
+    /// headers.</remarks>
     public static Envelope FromDelivery(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
     {
-        var raw = properties.Headers;
-        Dictionary<string, string>? headers = null;
-        string? ceId = null, ceType = null, ceTime = null, key = null, causationId = null;
-        if (raw is not null)
+        var incoming = new IncomingEnvelope(body.ToArray(), "amqp.message")
+        {
+            MessageId = properties.MessageId,
+            Type = properties.Type,
+            ContentType = properties.ContentType,
+            CorrelationId = properties.CorrelationId,
+            ReplyTo = properties.ReplyTo,
+            Timestamp = properties.IsTimestampPresent() ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime) : null,
+        };
+        if (properties.IsContentEncodingPresent())
+        {
+            incoming.AddHeader(ContentEncodingHeader, properties.ContentEncoding);
+        }
+
+        if (properties.IsAppIdPresent())
+        {
+            incoming.AddHeader(AppIdHeader, properties.AppId);
+        }
+
+        if (properties.IsUserIdPresent())
+        {
+            incoming.AddHeader(UserIdHeader, properties.UserId);
+        }
+
+        if (properties.IsPriorityPresent())
+        {
+            incoming.AddHeader(PriorityHeader, properties.Priority.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (properties.IsExpirationPresent())
+        {
+            incoming.AddHeader(ExpirationHeader, properties.Expiration);
+        }
+
+        if (properties.Headers is { } raw)
         {
             foreach (var (name, value) in raw)
             {
-                if (name.StartsWith(CloudEventsPrefix, StringComparison.Ordinal))
+                if (name.Length > CloudEventsPrefix.Length
+                    && (name.StartsWith(CloudEventsPrefix, StringComparison.Ordinal) || name.StartsWith(CloudEventsAlternatePrefix, StringComparison.Ordinal)))
                 {
-                    switch (name)
-                    {
-                        // The id and type travel as AMQP properties too; their headers are read only without them.
-                        case IdHeader when string.IsNullOrEmpty(properties.MessageId): ceId = Text(value); break;
-                        case TypeHeader when string.IsNullOrEmpty(properties.Type): ceType = Text(value); break;
-                        case TimeHeader: ceTime = Text(value); break;
-                        case PartitionKeyHeader: key = Text(value); break;
-                        case CausationIdHeader: causationId = Text(value); break;
-                    }
+                    incoming.AddCloudEventAttribute(name[CloudEventsPrefix.Length..], Native(value));
                 }
-                else if (!IsBrokerHeader(name) && Text(value) is { } text)
+                else if (!IsBrokerHeader(name))
                 {
-                    (headers ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = text;
+                    incoming.AddHeader(name, Native(value));
                 }
             }
+
+            incoming.TrustsAttempt = CameBackFromDelay(raw);
         }
 
-        var id = NonEmpty(properties.MessageId) ?? NonEmpty(ceId) ?? Envelope.NewId();
-        var type = NonEmpty(properties.Type) ?? NonEmpty(ceType) ?? "amqp.message";
-        return new Envelope(type, body.ToArray())
-        {
-            Id = id,
-            ContentType = properties.ContentType,
-            Key = key,
-            CorrelationId = properties.CorrelationId,
-            CausationId = causationId,
-            ReplyTo = properties.ReplyTo,
-            Timestamp = ReadTime(ceTime, properties),
-            Headers = headers ?? EmptyHeaders,
-        };
+        return incoming.Build();
     }
 
     /// <summary>Reads a <c>long</c>-valued header the broker or the transport set (offsets, times).</summary>
@@ -162,18 +239,28 @@ internal static class AmqpEnvelope
             : null;
 
     private static bool IsBrokerHeader(string name) =>
-        name == PublishSequenceNumberHeader
+        name is PublishSequenceNumberHeader or DeathHeader or DeliveryCountHeader or StreamOffsetHeader or AppendedAtHeader
         || name.StartsWith("x-first-death-", StringComparison.Ordinal)
         || name.StartsWith("x-last-death-", StringComparison.Ordinal);
 
-    private static string? Text(object? value) => value switch
+    /// <summary>RabbitMQ.Client's types that have no .NET equivalent, as the plain values <see cref="HeaderText"/> reads.</summary>
+    private static object? Native(object? value) => value switch
     {
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
-        string text => text,
-        _ => null,
+        AmqpTimestamp timestamp => DateTimeOffset.FromUnixTimeSeconds(timestamp.UnixTime),
+        BinaryTableValue binary => Convert.ToBase64String(binary.Bytes) is var base64 ? HeaderText.Base64Prefix + base64 : null,
+        System.Collections.IList list when value is not byte[] => list.Cast<object?>().Select(Native).ToList(),
+        IDictionary<string, object?> table => table.ToDictionary(entry => entry.Key, entry => Native(entry.Value), StringComparer.Ordinal),
+        _ => value,
     };
 
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    /// <summary>Whether the message came back from this transport's delay queues (a delayed retry, whose
+    /// <see cref="EnvelopeHeaders.Attempt"/> this library wrote): the broker records that in <c>x-death</c>.</summary>
+    private static bool CameBackFromDelay(IDictionary<string, object?> headers) =>
+        headers.TryGetValue(DeathHeader, out var deaths) && deaths is System.Collections.IList entries
+        && entries.OfType<IDictionary<string, object?>>().Any(entry =>
+            entry.TryGetValue("queue", out var queue) && queue is byte[] name
+            && Encoding.UTF8.GetString(name) is var text
+            && (text.StartsWith(Topology.TopologyNames.DelayLevelPrefix, StringComparison.Ordinal) || text.Contains(".retry.", StringComparison.Ordinal)));
 
     private static DateTimeOffset ReadTime(string? ceTime, IReadOnlyBasicProperties properties)
     {

@@ -212,6 +212,12 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
 
             // Not cancellable on purpose: a publish cancelled half-way through its frames would break the channel;
             // the caller's token cancels only the wait for the confirm.
+            if (properties.Headers is OutgoingHeaders headers)
+            {
+                // Never returned, so the client's own header would only reach the consumers.
+                headers.LeavesOutSequenceNumber = !target.Mandatory;
+            }
+
             return channel.BasicPublishAsync(target.Exchange, target.RoutingKey, target.Mandatory, properties, message.Body, CancellationToken.None).AsTask();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

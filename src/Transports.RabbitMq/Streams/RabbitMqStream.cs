@@ -30,6 +30,7 @@ internal sealed class RabbitMqStream(RabbitMqTransport transport) : IStream
         transport.ThrowIfDisposed();
         TopologyProvisioner.ValidateName(stream, "stream", nameof(stream));
         TopologyProvisioner.ValidateName(readerGroup, "reader group", nameof(readerGroup));
+        _ = DestinationNames.ReaderGroupSource(stream, readerGroup);
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new StreamReadOptions();
         options.Validate();

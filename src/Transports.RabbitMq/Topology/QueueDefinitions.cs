@@ -15,12 +15,31 @@ internal sealed class QueueDefinitions(RabbitMqTransportOptions options)
     /// <summary>A queue for messages (a queue, a subscription's queue, a dead-letter queue): durable, of the
     /// configured type, dead-lettering through <see cref="TopologyNames.DeadLetterExchange"/> with its own name as
     /// routing key.</summary>
-    public Dictionary<string, object?> Messages(string queue) => new()
+    /// <remarks>Quorum queues also get <c>x-delivery-limit</c> (<see cref="RabbitMqTransportOptions.DeliveryLimit"/>):
+    /// a message that comes back that often without being settled (one RabbitMQ.Client cannot decode drops its
+    /// consumer's connection each time) is dead-lettered by the broker instead of stalling the queue.</remarks>
+    /// <param name="queue">The queue's name.</param>
+    /// <param name="deliveryLimit">Whether to set the limit: not for the shared holding queue
+    /// <see cref="TopologyNames.DelayUnroutable"/>, which no consumer reads and which keeps the definition it had
+    /// before the limit, nor for a queue declared by a version without it.</param>
+    public Dictionary<string, object?> Messages(string queue, bool deliveryLimit = true)
     {
-        ["x-queue-type"] = QueueType,
-        ["x-dead-letter-exchange"] = TopologyNames.DeadLetterExchange,
-        ["x-dead-letter-routing-key"] = queue,
-    };
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = QueueType,
+            ["x-dead-letter-exchange"] = TopologyNames.DeadLetterExchange,
+            ["x-dead-letter-routing-key"] = queue,
+        };
+        if (deliveryLimit && SetsDeliveryLimit)
+        {
+            arguments["x-delivery-limit"] = (long)options.DeliveryLimit;
+        }
+
+        return arguments;
+    }
+
+    /// <summary>Whether <see cref="Messages"/> sets <c>x-delivery-limit</c>: quorum queues with a limit configured.</summary>
+    public bool SetsDeliveryLimit => Quorum && options.DeliveryLimit > 0;
 
     /// <summary>A reader group's checkpoint queue: the last stored offset only, gone after
     /// <see cref="RabbitMqTransportOptions.CheckpointRetention"/> without use.</summary>

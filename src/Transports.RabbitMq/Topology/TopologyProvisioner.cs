@@ -1,4 +1,5 @@
 using Messaging.Adapters.RabbitMq.Connection;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
 namespace Messaging.Adapters.RabbitMq.Topology;
@@ -14,16 +15,18 @@ namespace Messaging.Adapters.RabbitMq.Topology;
 /// <para>Topology operations share one <see cref="TopologyChannel"/>; deleting is <see cref="TopologyDeletion"/>'s
 /// job, names are <see cref="TopologyNames"/>'.</para>
 /// </remarks>
-internal sealed class TopologyProvisioner : IAsyncDisposable
+internal sealed partial class TopologyProvisioner : IAsyncDisposable
 {
     /// <inheritdoc cref="TopologyNames.DeadLetterExchange"/>
     public const string DeadLetterExchange = TopologyNames.DeadLetterExchange;
 
     private readonly string _virtualHost;
     private readonly QueueDefinitions _definitions;
+    private readonly ILogger _logger;
 
-    public TopologyProvisioner(RabbitMqConnection connection, RabbitMqTransportOptions options, string virtualHost)
+    public TopologyProvisioner(RabbitMqConnection connection, RabbitMqTransportOptions options, string virtualHost, ILogger? logger = null)
     {
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _virtualHost = virtualHost;
         _definitions = new QueueDefinitions(options);
         Channel = new TopologyChannel(connection, options);
@@ -60,7 +63,7 @@ internal sealed class TopologyProvisioner : IAsyncDisposable
     /// to it, even when it was deleted and declared again since a process published one.</summary>
     public async Task EnsureQueueAsync(string queue, CancellationToken cancellationToken, bool force = false)
     {
-        await OnceAsync("queue:" + queue, force, channel => DeclareQueueAsync(channel, queue, _definitions.Messages(queue), cancellationToken), cancellationToken).ConfigureAwait(false);
+        await OnceAsync("queue:" + queue, force, channel => DeclareMessagesQueueAsync(channel, queue, cancellationToken), cancellationToken).ConfigureAwait(false);
         await EnsureDelayReturnAsync(queue, force, cancellationToken).ConfigureAwait(false);
         await EnsureDeadLetterQueueAsync(queue, cancellationToken, force).ConfigureAwait(false);
     }
@@ -72,8 +75,7 @@ internal sealed class TopologyProvisioner : IAsyncDisposable
         await OnceAsync("exchange:" + DeadLetterExchange, force, channel => DeclareExchangeAsync(channel, DeadLetterExchange, ExchangeType.Direct, cancellationToken), cancellationToken).ConfigureAwait(false);
         await OnceAsync("dead-letter:" + source, force, async channel =>
         {
-            await DeclareQueueAsync(channel, deadLetterQueue, _definitions.Messages(deadLetterQueue), cancellationToken).ConfigureAwait(false);
-            await channel.QueueBindAsync(deadLetterQueue, DeadLetterExchange, source, null, false, cancellationToken).ConfigureAwait(false);
+            await DeclareMessagesQueueAsync(channel, deadLetterQueue, cancellationToken, then: open => open.QueueBindAsync(deadLetterQueue, DeadLetterExchange, source, null, false, cancellationToken)).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -142,7 +144,7 @@ internal sealed class TopologyProvisioner : IAsyncDisposable
         await OnceAsync("delay-unroutable", force, async channel =>
         {
             await DeclareExchangeAsync(channel, TopologyNames.DelayUnroutable, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
-            await DeclareQueueAsync(channel, TopologyNames.DelayUnroutable, _definitions.Messages(TopologyNames.DelayUnroutable), cancellationToken).ConfigureAwait(false);
+            await DeclareQueueAsync(channel, TopologyNames.DelayUnroutable, _definitions.Messages(TopologyNames.DelayUnroutable, deliveryLimit: false), cancellationToken).ConfigureAwait(false);
             await channel.QueueBindAsync(TopologyNames.DelayUnroutable, TopologyNames.DelayUnroutable, string.Empty, null, false, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await OnceAsync("delay-level:" + level.Name, force, async channel =>
@@ -188,9 +190,53 @@ internal sealed class TopologyProvisioner : IAsyncDisposable
     private Task DeclareExchangeAsync(IChannel channel, string name, string type, CancellationToken cancellationToken) =>
         DeclareAsync(channel, EntityDeclaration.Exchange, name, EntityDeclaration.DurableExchange(type), cancellationToken);
 
+    /// <summary>Declares a queue for messages, then runs <paramref name="then"/> on a channel that is still open; one
+    /// declared by a version without <c>x-delivery-limit</c> (queue arguments are fixed when a queue is created) is
+    /// used as it is, with a warning, rather than refused.</summary>
+    private async Task DeclareMessagesQueueAsync(IChannel channel, string name, CancellationToken cancellationToken, Func<IChannel, Task>? then = null)
+    {
+        try
+        {
+            await DeclareQueueAsync(channel, name, _definitions.Messages(name), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TopologyConflictException conflict) when (_definitions.SetsDeliveryLimit)
+        {
+            // The refusal closed the channel: go on on a fresh one.
+            await Channel.RunOnFreshChannelAsync(
+                async fresh =>
+                {
+                    try
+                    {
+                        await DeclareQueueAsync(fresh, name, _definitions.Messages(name, deliveryLimit: false), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (TopologyConflictException)
+                    {
+                        // It differs in more than the limit: the first conflict says how.
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(conflict);
+                    }
+
+                    LogWithoutDeliveryLimit(_logger, name);
+                    if (then is not null)
+                    {
+                        await then(fresh).ConfigureAwait(false);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (then is not null)
+        {
+            await then(channel).ConfigureAwait(false);
+        }
+    }
+
     private Task DeclareQueueAsync(IChannel channel, string name, Dictionary<string, object?> arguments, CancellationToken cancellationToken) =>
         DeclareAsync(channel, EntityDeclaration.Queue, name, EntityDeclaration.DurableQueue(arguments), cancellationToken);
 
     private Task DeclareAsync(IChannel channel, string kind, string name, Dictionary<string, object?> definition, CancellationToken cancellationToken) =>
         EntityDeclaration.DeclareAsync(Channel, channel, _virtualHost, kind, name, definition, cancellationToken);
+
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Queue {Queue} was declared without x-delivery-limit (by an earlier version, or by hand) and is used as it is: a message RabbitMQ.Client cannot decode would come back to its consumer for ever. Set a delivery-limit policy on it, or delete it so that it is declared again with Messaging:RabbitMq:DeliveryLimit")]
+    private static partial void LogWithoutDeliveryLimit(ILogger logger, string queue);
 }

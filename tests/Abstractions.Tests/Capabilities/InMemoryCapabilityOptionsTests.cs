@@ -34,6 +34,7 @@ public sealed class InMemoryCapabilityOptionsTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Messaging:Transport"] = "InMemory",
             ["Messaging:InMemory:Streams"] = "false",
             ["Messaging:InMemory:OrderingByKey"] = "false",
             ["Messaging:InMemory:DelayedDelivery"] = "false",

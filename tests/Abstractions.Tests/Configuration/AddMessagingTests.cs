@@ -93,15 +93,53 @@ public sealed class AddMessagingTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("   ")]
-    public async Task Without_a_transport_name_the_in_memory_transport_is_used(string? requested)
+    public void Without_a_transport_name_and_several_transports_installed_start_up_fails_listing_them(string? requested)
     {
-        var configuration = requested is null ? Configuration() : Configuration(("Messaging:Transport", requested));
-        await using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            requested is null ? [] : [new KeyValuePair<string, string?>("Messaging:Transport", requested)]).Build();
 
-        var transport = provider.GetRequiredService<ITransport>();
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
 
-        Assert.Equal(TransportCatalog.InMemory, transport.Name);
+        Assert.Equal("Messaging:Transport", ex.Key);
+        Assert.StartsWith("Messaging:Transport is not set, and several transports are available: InMemory, Nats. Set Messaging:Transport to the one to use", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_transport_name_the_only_transport_available_is_used()
+    {
+        var configuration = new ConfigurationBuilder().Build();
+        var services = new ServiceCollection().AddMessagingTransport<InMemoryTransportRegistration>();
+
+        await using var provider = services.AddMessagingWithoutDiscovery(configuration).BuildServiceProvider();
+
+        Assert.Equal(TransportCatalog.InMemory, provider.GetRequiredService<ITransport>().Name);
         Assert.Equal(TransportCatalog.InMemory, provider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport);
+    }
+
+    [Theory]
+    [InlineData("Messaging:Transprot", "RabbitMq", "Messaging:Transprot is not a setting: nothing reads it, so it would be ignored. Did you mean Messaging:Transport?")]
+    [InlineData("Messaging:Rabbit:Uri", "amqp://app:secret@rabbit/", "Messaging:Rabbit is not a setting: nothing reads it, so it would be ignored. Did you mean Messaging:RabbitMq?")]
+    [InlineData("Messaging:InMemory:MaxMesageSize", "10", "Messaging:InMemory:MaxMesageSize is not a setting: nothing reads it, so it would be ignored. Did you mean Messaging:InMemory:MaxMessageSize?")]
+    [InlineData("Messaging:Retry:MaxAttempt", "3", "Messaging:Retry:MaxAttempt is not a setting: nothing reads it, so it would be ignored. Did you mean Messaging:Retry:MaxAttempts?")]
+    public void An_unknown_key_under_Messaging_stops_start_up_naming_it_and_the_nearest_known_one(string key, string value, string expected)
+    {
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(Configuration((key, value))));
+
+        Assert.Equal(expected.Split(' ')[0], ex.Key);
+        Assert.Equal(expected, ex.Message);
+        Assert.DoesNotContain("secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sections_of_other_known_transports_and_nested_options_are_not_unknown_keys()
+    {
+        var configuration = Configuration(
+            ("Messaging:Kafka:BootstrapServers", "localhost:9092"),
+            ("Messaging:Nats:Url", "nats://localhost"),
+            ("Messaging:Retry:MaxAttempts", "3"),
+            ("Messaging:InMemory:MaxMessageSize", "1000"));
+
+        new ServiceCollection().AddMessaging(configuration);
     }
 
     [Fact]
@@ -158,6 +196,8 @@ public sealed class AddMessagingTests
         Assert.Equal(4096, transport.Capabilities.MaxMessageSize);
     }
 
+    /// <summary>The configuration; <c>Messaging:Transport</c> is <c>InMemory</c> unless the values name it (this test
+    /// application has two transports installed, so an unset name is an error).</summary>
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+        new ConfigurationBuilder().AddInMemoryCollection(values.Prepend((Key: "Messaging:Transport", Value: "InMemory")).Where((v, i) => i > 0 || !values.Any(x => x.Key == "Messaging:Transport")).Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 }

@@ -40,7 +40,7 @@ public sealed class AddMessagingTransportTests
     {
         var services = new ServiceCollection().AddMessagingTransport<MqttTransportRegistration>();
 
-        var ours = Assert.Throws<MessagingConfigurationException>(() => services.AddMessagingWithoutDiscovery(Configuration()));
+        var ours = Assert.Throws<MessagingConfigurationException>(() => services.AddMessagingWithoutDiscovery(Configuration(("Messaging:Transport", "InMemory"))));
         var theirs = Assert.Throws<MessagingConfigurationException>(() => services.AddMessagingWithoutDiscovery(Configuration(("Messaging:Transport", "Nats"))));
 
         Assert.Equal("Messaging:Transport", ours.Key);
@@ -71,7 +71,7 @@ public sealed class AddMessagingTransportTests
         var ex = Assert.Throws<MessagingConfigurationException>(() => services.AddMessaging(Configuration(("Messaging:Transport", "Mqt"))));
 
         Assert.EndsWith("Available transports: InMemory, Mqtt, Nats. Did you mean 'Mqtt'?", ex.Message, StringComparison.Ordinal);
-        await using var provider = services.AddMessaging(Configuration()).BuildServiceProvider();
+        await using var provider = services.AddMessaging(Configuration(("Messaging:Transport", "InMemory"))).BuildServiceProvider();
         Assert.IsType<InMemoryTransport>(provider.GetRequiredService<ITransport>());
     }
 

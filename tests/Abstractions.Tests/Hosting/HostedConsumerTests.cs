@@ -195,7 +195,7 @@ public sealed class HostedConsumerTests
     private static IHost BuildHost(Action<IServiceCollection> configure, params (string Key, string Value)[] values)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
+        builder.Configuration.AddInMemoryCollection(values.Prepend((Key: "Messaging:Transport", Value: "InMemory")).Where((v, i) => i > 0 || !values.Any(x => x.Key == "Messaging:Transport")).Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
         builder.Services.AddMessaging(builder.Configuration);
         builder.Services.AddScoped<ScopedDependency>();
         configure(builder.Services);

@@ -19,7 +19,7 @@ public sealed class DestinationNamesTests
     [Fact]
     public void A_name_of_exactly_the_maximum_length_is_valid()
     {
-        var name = new string('q', DestinationNames.MaxLength);
+        var name = new string('q', DestinationNames.MaxNameLength);
 
         Assert.True(DestinationNames.IsValid(name));
     }
@@ -49,12 +49,12 @@ public sealed class DestinationNamesTests
     [Fact]
     public void A_name_one_over_the_maximum_length_is_rejected_with_its_length()
     {
-        var name = new string('q', DestinationNames.MaxLength + 1);
+        var name = new string('q', DestinationNames.MaxNameLength + 1);
 
         var ex = Assert.Throws<ArgumentException>(() => DestinationNames.Validate(name, "queue", "queue"));
 
         Assert.Contains($"'{name}'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("201 characters long, over the limit of 200", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("169 characters long, over the limit of 168 (200 less the 32 kept for the names the library derives from it, such as '<name>.dead-letter')", ex.Message, StringComparison.Ordinal);
         Assert.False(DestinationNames.IsValid(name));
     }
 
@@ -89,13 +89,13 @@ public sealed class DestinationNamesTests
     public void A_subscription_queue_must_fit_the_length_limit_as_a_whole()
     {
         var topic = new string('t', 100);
-        var fits = new string('s', 99);     // 100 + 1 + 99 = 200
-        var tooLong = new string('s', 100); // 201
+        var fits = new string('s', 67);     // 100 + 1 + 67 = 168
+        var tooLong = new string('s', 68); // 169
 
-        Assert.Equal(200, DestinationNames.SubscriptionQueue(topic, fits).Length);
+        Assert.Equal(168, DestinationNames.SubscriptionQueue(topic, fits).Length);
         var ex = Assert.Throws<ArgumentException>(() => DestinationNames.SubscriptionQueue(topic, tooLong));
         Assert.StartsWith($"Invalid subscription queue name '{topic}.{tooLong}'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("over the limit of 200", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("over the limit of 168", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,15 +106,40 @@ public sealed class DestinationNamesTests
     }
 
     [Fact]
-    public void A_dead_letter_queue_must_fit_the_length_limit_with_its_suffix()
+    public void Every_name_derived_from_a_valid_name_is_valid_and_within_the_overall_limit()
     {
-        var fits = new string('p', DestinationNames.MaxLength - DestinationNames.DeadLetterSuffix.Length);
-        var tooLong = fits + "p";
+        var queue = new string('p', DestinationNames.MaxNameLength);
 
-        Assert.Equal(DestinationNames.MaxLength, DestinationNames.DeadLetterQueue(fits).Length);
-        var ex = Assert.Throws<ArgumentException>(() => DestinationNames.DeadLetterQueue(tooLong));
-        Assert.Equal("queue", ex.ParamName);
-        Assert.StartsWith($"Invalid dead-letter queue name '{tooLong}.dead-letter'", ex.Message, StringComparison.Ordinal);
+        var deadLetters = DestinationNames.DeadLetterQueue(queue);
+        var theirs = DestinationNames.DeadLetterQueue(deadLetters);
+
+        // The dead-letter queue is itself consumed (to redrive) and sent to, so it must be a valid queue name.
+        Assert.True(DestinationNames.IsValid(deadLetters), deadLetters);
+        DestinationNames.Validate(deadLetters, "queue", "queue");
+        Assert.True(theirs.Length <= DestinationNames.MaxLength, $"{theirs.Length}");
+        Assert.True(deadLetters.Length + ".active-consumer".Length <= DestinationNames.MaxLength);
+        var source = DestinationNames.ReaderGroupSource(new string('s', 100), new string('g', 67));
+        Assert.True((source + ".checkpoint").Length <= DestinationNames.MaxLength);
+    }
+
+    [Fact]
+    public void A_200_character_name_is_refused_up_front_naming_the_shorter_limit()
+    {
+        var name = new string('q', 200);
+
+        var ex = Assert.Throws<ArgumentException>(() => DestinationNames.Validate(name, "queue", "queue"));
+
+        Assert.Contains("over the limit of 168", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(".dead-letter", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_stream_reader_group_is_checked_as_a_whole()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => DestinationNames.ReaderGroupSource(new string('s', 100), new string('g', 68)));
+
+        Assert.Equal("readerGroup", ex.ParamName);
+        Assert.Contains("over the limit of 168", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,6 +28,18 @@ public abstract class ConformanceScenarios<TFixture>(TFixture fixture) : IClassF
     /// <returns>The ids.</returns>
     protected static List<string> IdsOf(IEnumerable<Envelope> messages) => messages.Select(m => m.Id).ToList();
 
+    /// <summary>A received message's headers without the one a transport may add: the producer's CloudEvents source
+    /// (<see cref="CloudEventHeaders.Source"/>), which a transport whose wire carries it (RabbitMQ, Kafka) shows the
+    /// handler although the sent envelope did not name one. Sorted by name, for comparing with what was sent.</summary>
+    /// <param name="sent">The envelope that was sent.</param>
+    /// <param name="received">The envelope that arrived.</param>
+    /// <returns>The received headers, less an added source.</returns>
+    protected static IReadOnlyList<KeyValuePair<string, string>> HeadersAsSent(Envelope sent, Envelope received) =>
+        received.Headers
+            .Where(h => h.Key != CloudEventHeaders.Source || sent.Headers.ContainsKey(CloudEventHeaders.Source))
+            .OrderBy(h => h.Key, StringComparer.Ordinal)
+            .ToList();
+
     /// <summary>Publishes messages in batches of up to 100 that fit the transport's batch limits.</summary>
     /// <param name="topic">The topic.</param>
     /// <param name="messages">The messages.</param>

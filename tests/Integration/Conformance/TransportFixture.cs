@@ -163,6 +163,23 @@ public abstract class TransportFixture : IAsyncLifetime
     /// <returns>The scope; dispose it with <c>await using</c>.</returns>
     public ScenarioScope StartScenario() => new(this);
 
+    /// <summary>The prefixes under which this transport's CloudEvents protocol binding carries attributes as headers
+    /// in binary mode, each of which the transport must read: AMQP <c>cloudEvents:</c> and <c>cloudEvents_</c>, Kafka
+    /// <c>ce_</c>, the in-memory broker <c>ce-</c>.</summary>
+    public virtual IReadOnlyList<string> CloudEventsHeaderPrefixes => throw new NotImplementedException($"{GetType().Name} must say which CloudEvents header prefixes its binding uses (CloudEventsHeaderPrefixes) to run the foreign-message scenarios.");
+
+    /// <summary>Sends a message to a queue the way a publisher that does not use this library would: through the
+    /// broker's own client (in-memory: <c>InMemoryBroker.SendNative</c>), with no envelope headers but those in
+    /// <paramref name="message"/>, and waits until the broker has it.</summary>
+    /// <param name="queue">The queue (or a subscription's queue), which exists.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <returns>A task that completes when the broker confirmed the message.</returns>
+    /// <remarks>Virtual so that a fixture compiles before it implements it; the foreign-message scenarios fail (never
+    /// skip) on a fixture that does not.</remarks>
+    public virtual Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken) =>
+        throw new NotImplementedException($"{GetType().Name} must implement SendForeignAsync (a raw, broker-native send through the broker's own client) to run the foreign-message scenarios.");
+
     /// <summary>Another connection to the same broker as <see cref="Transport"/>, as a second process of the
     /// application would have: what one transport leaves behind (unacknowledged messages, checkpoints) is seen by
     /// the other. The fixture owns it and disposes it at the end.</summary>

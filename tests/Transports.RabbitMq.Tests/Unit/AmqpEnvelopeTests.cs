@@ -62,7 +62,8 @@ public sealed class AmqpEnvelopeTests
         Assert.Equal(sent.CausationId, received.CausationId);
         Assert.Equal(sent.ReplyTo, received.ReplyTo);
         Assert.Equal(sent.Timestamp, received.Timestamp);
-        Assert.Equal(sent.Headers.OrderBy(h => h.Key, StringComparer.Ordinal), received.Headers.OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Equal(sent.Headers.OrderBy(h => h.Key, StringComparer.Ordinal), received.Headers.Where(h => h.Key != CloudEventHeaders.Source).OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Equal("/tests", received.Headers[CloudEventHeaders.Source]);
         Assert.True(sent.Body.Span.SequenceEqual(received.Body.Span));
     }
 
@@ -80,7 +81,7 @@ public sealed class AmqpEnvelopeTests
 
         var received = AmqpEnvelope.FromDelivery(properties, default);
 
-        Assert.Empty(received.Headers);
+        Assert.Equal([CloudEventHeaders.Source], received.Headers.Keys);
         Assert.Equal(12L, AmqpEnvelope.ReadLong(properties, "x-stream-offset"));
     }
 
@@ -94,6 +95,24 @@ public sealed class AmqpEnvelopeTests
         Assert.False(string.IsNullOrEmpty(received.Id));
         Assert.Equal("amqp.message", received.Type);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_600_000_000), received.Timestamp);
+    }
+
+    [Fact]
+    public void The_CloudEvents_type_and_id_win_over_the_AMQP_properties_and_the_AMQP_type_serves_without_them()
+    {
+        var both = new BasicProperties
+        {
+            MessageId = "amqp-id",
+            Type = "amqp.type",
+            Headers = new Dictionary<string, object?> { ["cloudEvents:id"] = "ce-id"u8.ToArray(), ["cloudEvents_type"] = "ce.type"u8.ToArray() },
+        };
+        var nativeOnly = new BasicProperties { MessageId = "amqp-id", Type = "amqp.type" };
+
+        var fromBoth = AmqpEnvelope.FromDelivery(both, default);
+        var fromNative = AmqpEnvelope.FromDelivery(nativeOnly, default);
+
+        Assert.Equal(("ce-id", "ce.type"), (fromBoth.Id, fromBoth.Type));
+        Assert.Equal(("amqp-id", "amqp.type"), (fromNative.Id, fromNative.Type));
     }
 
     /// <summary>What a consumer sees: string header values arrive as UTF-8 bytes (AMQP longstr).</summary>

@@ -117,6 +117,52 @@ public sealed class ParsingAndOptionsTests
         Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("amqp://guest:s3cr3t@localhost:notaport/", "is not a valid URI (Invalid URI: Invalid port specified)")]
+    [InlineData("amqp://guest:s3#cr3t@localhost:5672/", "is not a valid URI")]
+    [InlineData("amqp://guest:s3/cr?3t@localhost:5672/", "is not a valid URI")]
+    [InlineData("guest:s3cr3t@localhost:5672", "must be an absolute amqp:// or amqps:// URI")]
+    public void A_malformed_Uri_stops_start_up_naming_the_key_and_never_the_password(string uri, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("Messaging:Transport", "RabbitMq"),
+            new("Messaging:RabbitMq:Uri", uri),
+        ]).Build();
+        using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+
+        var error = Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IOptions<RabbitMqTransportOptions>>().Value);
+
+        Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains("Messaging:RabbitMq:Uri " + expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains("guest:***@localhost", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("cr3t", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_Messaging_Transport_the_only_installed_adapter_is_used()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:RabbitMq:ClientName", "only-one")]).Build();
+
+        await using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
+
+        var transport = Assert.IsType<RabbitMqTransport>(provider.GetRequiredService<ITransport>());
+        Assert.Equal("only-one", transport.Options.ClientName);
+        Assert.Equal("RabbitMq", provider.GetRequiredService<IOptions<MessagingOptions>>().Value.Transport);
+    }
+
+    [Theory]
+    [InlineData("Messaging:RabbitMq:Url", "Messaging:RabbitMq:Url is not a setting: nothing reads it, so it would be ignored. Did you mean Messaging:RabbitMq:Uri?")]
+    [InlineData("Messaging:RabbitMq:Tls:ServerNam", "Messaging:RabbitMq:Tls:ServerNam is not a setting: nothing reads it, so it would be ignored. Did you mean Messaging:RabbitMq:Tls:ServerName?")]
+    public void A_misspelt_RabbitMq_key_stops_start_up_naming_the_nearest_one_and_never_the_password(string key, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "RabbitMq"), new(key, "amqp://app:s3cr3t@rabbit/")]).Build();
+
+        var ex = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
+
+        Assert.Equal(key, ex.Key);
+        Assert.Equal(expected, ex.Message);
+    }
+
     [Fact]
     public async Task Messaging_Transport_RabbitMq_binds_the_options_from_configuration()
     {

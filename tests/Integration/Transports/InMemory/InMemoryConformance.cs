@@ -25,6 +25,8 @@ public sealed class InMemoryStreams(InMemoryFixture f) : StreamScenarios<InMemor
 
 public sealed class InMemoryEnvelopeRoundTrip(InMemoryFixture f) : EnvelopeRoundTripScenarios<InMemoryFixture>(f);
 
+public sealed class InMemoryForeignMessages(InMemoryFixture f) : ForeignMessageScenarios<InMemoryFixture>(f);
+
 public sealed class InMemoryLimits(InMemoryFixture f) : LimitScenarios<InMemoryFixture>(f);
 
 public sealed class InMemoryTopology(InMemoryFixture f) : TopologyScenarios<InMemoryFixture>(f);
@@ -52,6 +54,8 @@ public sealed class InMemoryMinimalRequestReply(InMemoryMinimalFixture f) : Requ
 public sealed class InMemoryMinimalStreams(InMemoryMinimalFixture f) : StreamScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalEnvelopeRoundTrip(InMemoryMinimalFixture f) : EnvelopeRoundTripScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalForeignMessages(InMemoryMinimalFixture f) : ForeignMessageScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalLimits(InMemoryMinimalFixture f) : LimitScenarios<InMemoryMinimalFixture>(f);
 

@@ -16,6 +16,27 @@ public sealed class InMemoryFixture : TransportFixture
     public override string EndpointDescription => "an in-process InMemoryBroker (nothing to reach, no environment variable)";
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> CloudEventsHeaderPrefixes { get; } = [CloudEventHeaders.Prefix];
+
+    /// <inheritdoc />
+    public override Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken) => SendNative(_broker, queue, message);
+
+    /// <summary>The in-memory broker's native send: what both in-memory fixtures do for <see cref="SendForeignAsync"/>.</summary>
+    internal static Task SendNative(InMemoryBroker broker, string queue, ForeignMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        broker.SendNative(queue, new InMemoryNativeMessage(message.Body)
+        {
+            ContentType = message.ContentType,
+            MessageId = message.MessageId,
+            Type = message.Type,
+            Timestamp = message.Timestamp,
+            Headers = message.Headers,
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     protected override Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken) =>
         Task.FromResult<ITransport>(new InMemoryTransport(_broker));
 }

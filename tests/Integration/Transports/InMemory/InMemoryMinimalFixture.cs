@@ -37,6 +37,13 @@ public sealed class InMemoryMinimalFixture : TransportFixture
     public override string TransportLabel => TransportName + "(minimal)";
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> CloudEventsHeaderPrefixes { get; } = [CloudEventHeaders.Prefix];
+
+    /// <inheritdoc />
+    public override Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken) =>
+        InMemoryFixture.SendNative(_broker, queue, message);
+
+    /// <inheritdoc />
     protected override Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken) =>
         Task.FromResult<ITransport>(new InMemoryTransport(_broker, Minimal));
 }

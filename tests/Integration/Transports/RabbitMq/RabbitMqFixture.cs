@@ -1,5 +1,6 @@
 using Messaging.Adapters.Integration.Conformance;
 using Messaging.Adapters.RabbitMq;
+using RabbitMQ.Client;
 
 namespace Messaging.Adapters.Integration.Transports.RabbitMq;
 
@@ -22,6 +23,43 @@ public sealed class RabbitMqFixture : TransportFixture
     /// <inheritdoc />
     public override string EndpointDescription =>
         $"RabbitMQ at {new RabbitMqTransportOptions { Uri = BrokerUri }.ToString()} (set {RabbitMqTransportOptions.UriEnvironmentVariable} to use another broker; default {RabbitMqTransportOptions.LocalUri})";
+
+    /// <inheritdoc />
+    /// <value>Both prefixes of the CloudEvents AMQP binding.</value>
+    public override IReadOnlyList<string> CloudEventsHeaderPrefixes { get; } = ["cloudEvents:", "cloudEvents_"];
+
+    /// <inheritdoc />
+    /// <remarks>A plain RabbitMQ.Client publish to the default exchange with publisher confirms, on a connection of its
+    /// own. Header values in AMQP's types: text as <c>longstr</c>, <see cref="DateTimeOffset"/> as <c>timestamp</c>,
+    /// lists as arrays, maps as tables; the rest as RabbitMQ.Client writes them.</remarks>
+    public override async Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var factory = new ConnectionFactory { Uri = BrokerUri, ClientProvidedName = "conformance-foreign-" + RunId };
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+        var properties = new BasicProperties
+        {
+            ContentType = message.ContentType,
+            MessageId = message.MessageId,
+            Type = message.Type,
+            Headers = message.Headers.ToDictionary(h => h.Key, h => Amqp(h.Value), StringComparer.Ordinal),
+        };
+        if (message.Timestamp is { } timestamp)
+        {
+            properties.Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds());
+        }
+
+        await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, message.Body, cancellationToken);
+    }
+
+    private static object? Amqp(object? value) => value switch
+    {
+        DateTimeOffset time => new AmqpTimestamp(time.ToUnixTimeSeconds()),
+        IReadOnlyDictionary<string, object?> table => table.ToDictionary(e => e.Key, e => Amqp(e.Value), StringComparer.Ordinal),
+        System.Collections.IList list when value is not byte[] => list.Cast<object?>().Select(Amqp).ToList(),
+        _ => value,
+    };
 
     /// <inheritdoc />
     protected override async Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken)
