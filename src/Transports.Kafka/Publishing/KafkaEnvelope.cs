@@ -1,8 +1,8 @@
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.Kafka.Publishing;
 
@@ -32,7 +32,6 @@ internal static class KafkaEnvelope
     public const string ForeignType = "kafka.message";
 
     private static readonly byte[] SpecVersion10 = "1.0"u8.ToArray();
-    private static readonly IReadOnlyDictionary<string, string> NoHeaders = FrozenDictionary<string, string>.Empty;
 
     public static Message<string?, byte[]> ToMessage(Envelope message, string source)
     {
@@ -40,7 +39,7 @@ internal static class KafkaEnvelope
         {
             { SpecVersion, SpecVersion10 },
             { Id, Utf8(message.Id) },
-            { Source, Utf8(source) },
+            { Source, Utf8(message.Headers.TryGetValue(CloudEventHeaders.Source, out var own) ? own : source) },
             { Type, Utf8(message.Type) },
             { Time, Utf8(message.Timestamp.ToString("O", CultureInfo.InvariantCulture)) },
         };
@@ -50,8 +49,14 @@ internal static class KafkaEnvelope
         Add(headers, ReplyTo, message.ReplyTo);
         foreach (var (name, value) in message.Headers)
         {
-            var carried = name.StartsWith(Prefix, StringComparison.Ordinal) || name == ContentType ? EscapedHeaderPrefix + name : name;
-            headers.Add(carried, Utf8(value));
+            // CloudEvents attributes the envelope keeps as ce-<name> headers go back out in the binding's form.
+            var carried = CloudEventHeaders.AttributeOf(name) is { } attribute
+                ? attribute == "source" ? null : Prefix + attribute
+                : name.StartsWith(Prefix, StringComparison.Ordinal) || name == ContentType ? EscapedHeaderPrefix + name : name;
+            if (carried is not null)
+            {
+                headers.Add(carried, Utf8(value));
+            }
         }
 
         return new Message<string?, byte[]>
@@ -64,58 +69,51 @@ internal static class KafkaEnvelope
         };
     }
 
-    /// <summary>Reads a consumed message. A message without <c>ce_id</c> (a foreign producer) gets an id made of its
-    /// position, stable across redeliveries.</summary>
+    /// <summary>Reads a consumed message, whoever wrote it (see <see cref="IncomingEnvelope"/>): this library, another
+    /// CloudEvents producer (binary mode under <c>ce_</c>, or structured mode), or a plain Kafka client. A message
+    /// without an id gets its position, <c>kafka:&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;</c>, stable across
+    /// redeliveries; header bytes are read as UTF-8 text, or <c>base64:</c> when they are not.</summary>
     public static Envelope FromMessage(ConsumeResult<string?, byte[]> result)
     {
         var raw = result.Message;
-        string? id = null, type = null, time = null, contentType = null, correlationId = null, causationId = null, replyTo = null, partitionKey = null;
-        Dictionary<string, string>? headers = null;
+        var incoming = new IncomingEnvelope(raw.Value ?? [], ForeignType)
+        {
+            DeliveryIdentity = string.Create(CultureInfo.InvariantCulture, $"kafka:{result.Topic}/{result.Partition.Value}/{result.Offset.Value}"),
+            Timestamp = raw.Timestamp.Type == TimestampType.NotAvailable ? null : new DateTimeOffset(raw.Timestamp.UtcDateTime),
+        };
+        if (raw.Key is { } key)
+        {
+            // The binding: the message key is the partitionkey extension.
+            incoming.AddCloudEventAttribute("partitionkey", key);
+        }
+
         if (raw.Headers is { } kafkaHeaders)
         {
             foreach (var header in kafkaHeaders)
             {
                 var name = header.Key;
-                var bytes = header.GetValueBytes();
-                if (name.StartsWith(Prefix, StringComparison.Ordinal))
+                var text = HeaderText.Text(header.GetValueBytes() ?? []);
+                if (name.Length > Prefix.Length && name.StartsWith(Prefix, StringComparison.Ordinal))
                 {
                     switch (name)
                     {
-                        case Id: id = Text(bytes); break;
-                        case Type: type = Text(bytes); break;
-                        case Time: time = Text(bytes); break;
-                        case CorrelationId: correlationId = Text(bytes); break;
-                        case CausationId: causationId = Text(bytes); break;
-                        case ReplyTo: replyTo = Text(bytes); break;
-                        case "ce_partitionkey": partitionKey = Text(bytes); break;
-                        case SpecVersion or Source: break;
-                        // Other CloudEvents extensions stay visible, under their attribute name.
-                        default: (headers ??= new(StringComparer.Ordinal))[name[Prefix.Length..]] = Text(bytes) ?? ""; break;
+                        case CorrelationId: incoming.CorrelationId = text; break;
+                        case ReplyTo: incoming.ReplyTo = text; break;
+                        default: incoming.AddCloudEventAttribute(name[Prefix.Length..], text); break;
                     }
                 }
                 else if (name == ContentType)
                 {
-                    contentType = Text(bytes);
+                    incoming.ContentType = text;
                 }
                 else
                 {
-                    var own = name.StartsWith(EscapedHeaderPrefix, StringComparison.Ordinal) ? name[EscapedHeaderPrefix.Length..] : name;
-                    (headers ??= new(StringComparer.Ordinal))[own] = Text(bytes) ?? "";
+                    incoming.AddHeader(name.StartsWith(EscapedHeaderPrefix, StringComparison.Ordinal) ? name[EscapedHeaderPrefix.Length..] : name, text);
                 }
             }
         }
 
-        return new Envelope(NonEmpty(type) ?? ForeignType, raw.Value ?? [])
-        {
-            Id = NonEmpty(id) ?? string.Create(CultureInfo.InvariantCulture, $"kafka:{result.Topic}/{result.Partition.Value}/{result.Offset.Value}"),
-            ContentType = NonEmpty(contentType),
-            Key = raw.Key ?? NonEmpty(partitionKey),
-            CorrelationId = NonEmpty(correlationId),
-            CausationId = NonEmpty(causationId),
-            ReplyTo = NonEmpty(replyTo),
-            Timestamp = ReadTime(time, raw.Timestamp),
-            Headers = headers ?? NoHeaders,
-        };
+        return incoming.Build();
     }
 
     private static void Add(Headers headers, string name, string? value)
@@ -133,17 +131,4 @@ internal static class KafkaEnvelope
             ? segment.Array
             : body.ToArray();
 
-    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
-
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static DateTimeOffset ReadTime(string? ceTime, Timestamp timestamp)
-    {
-        if (ceTime is not null && DateTimeOffset.TryParse(ceTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time))
-        {
-            return time;
-        }
-
-        return timestamp.Type == TimestampType.NotAvailable ? DateTimeOffset.UtcNow : timestamp.UtcDateTime;
-    }
 }

@@ -30,3 +30,5 @@ public sealed class KafkaLimits(KafkaFixture f) : LimitScenarios<KafkaFixture>(f
 public sealed class KafkaTopology(KafkaFixture f) : TopologyScenarios<KafkaFixture>(f);
 
 public sealed class KafkaShutdown(KafkaFixture f) : ShutdownScenarios<KafkaFixture>(f);
+
+public sealed class KafkaForeignMessages(KafkaFixture f) : ForeignMessageScenarios<KafkaFixture>(f);

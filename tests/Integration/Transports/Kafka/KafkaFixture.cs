@@ -1,5 +1,8 @@
+using System.Text;
+using Confluent.Kafka;
 using Messaging.Adapters.Integration.Conformance;
 using Messaging.Adapters.Kafka;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.Integration.Transports.Kafka;
 
@@ -20,6 +23,40 @@ public sealed class KafkaFixture : TransportFixture
     /// <inheritdoc />
     /// <value>1.5 seconds: a consumer's group must have joined before "nothing arrived" means anything.</value>
     public override TimeSpan QuietPeriod => TimeSpan.FromMilliseconds(1500);
+
+    /// <inheritdoc />
+    /// <value>Kafka's binding has one form: <c>ce_</c> headers.</value>
+    public override IReadOnlyList<string> CloudEventsHeaderPrefixes => ["ce_"];
+
+    /// <inheritdoc />
+    /// <remarks>Produced with a plain Confluent.Kafka producer. Kafka headers are bytes: a <see cref="byte"/>[] value is
+    /// written as it is, any other value as the UTF-8 of its <see cref="HeaderText"/> form (what a producer writing
+    /// text would send); the content type goes in a <c>content-type</c> header. Kafka has no native message id, type
+    /// or timestamp property beyond the record's own time, which <see cref="ForeignMessage.Timestamp"/> sets.</remarks>
+    public override async Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await Transport.Topology.EnsureAsync(Destination.Queue(queue), cancellationToken);
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = KafkaTestCluster.Bootstrap(), ClientId = "conformance-foreign-" + RunId, Acks = Acks.All }).Build();
+        var headers = new Headers();
+        if (message.ContentType is { } contentType)
+        {
+            headers.Add("content-type", Encoding.UTF8.GetBytes(contentType));
+        }
+
+        foreach (var (name, value) in message.Headers)
+        {
+            headers.Add(name, value as byte[] ?? Encoding.UTF8.GetBytes(HeaderText.Format(value)));
+        }
+
+        var record = new Message<byte[]?, byte[]> { Value = message.Body.ToArray(), Headers = headers };
+        if (message.Timestamp is { } timestamp)
+        {
+            record.Timestamp = new Timestamp(timestamp);
+        }
+
+        await producer.ProduceAsync(queue, record, cancellationToken);
+    }
 
     /// <inheritdoc />
     protected override async Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken)
