@@ -21,6 +21,10 @@ public sealed class KafkaTransportRegistration : ITransportRegistration
     public string Name => TransportCatalog.Kafka;
 
     /// <inheritdoc />
+    /// <value><see cref="KafkaTransportOptions"/>: a key under <c>Messaging:Kafka</c> that is not one of its options stops start-up.</value>
+    public Type OptionsType => typeof(KafkaTransportOptions);
+
+    /// <inheritdoc />
     public void Register(IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);

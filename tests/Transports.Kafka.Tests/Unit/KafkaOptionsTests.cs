@@ -68,6 +68,20 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
+    public void A_misspelt_key_under_Messaging_Kafka_stops_start_up_naming_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("Messaging:Transport", "Kafka"),
+            new("Messaging:Kafka:BootstrapServer", "kafka:9092"),
+        ]).Build();
+
+        var error = Assert.Throws<MessagingConfigurationException>(() => new ServiceCollection().AddMessaging(configuration));
+
+        Assert.Contains("Messaging:Kafka:BootstrapServer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("BootstrapServers", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_escape_hatches_run_last_on_every_client_configuration()
     {
         var settings = new KafkaClientSettings(new KafkaTransportOptions
