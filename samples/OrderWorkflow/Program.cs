@@ -2,7 +2,7 @@
 //   dotnet run --project samples/OrderWorkflow
 // It exits 0 when everything it expected happened, 1 when something did not, 2 on a configuration error.
 //
-// Adapters referenced by this project: InMemory, RabbitMq and Aws. The transport comes from configuration only
+// Adapters referenced by this project: InMemory, RabbitMq, Kafka and Aws. The transport comes from configuration only
 // (Messaging:Transport in appsettings.json, or Messaging__Transport=RabbitMq in the environment), so referencing
 // another adapter in OrderWorkflow.csproj is all it takes to run this same program on that broker.
 using Messaging.Adapters;
