@@ -93,6 +93,47 @@ public static class MessagingServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Adds Messaging.Adapters on one transport chosen in code: registers it and adds the <c>Messaging</c>
+    /// services with <c>Messaging:Transport</c> set to its name, searching no assembly. An adapter's
+    /// <c>AddXxxTransport()</c> shortcut calls this.</summary>
+    /// <typeparam name="TRegistration">The adapter's registration.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddMessagingOn<TRegistration>(this IServiceCollection services)
+        where TRegistration : class, ITransportRegistration, new()
+    {
+        var registration = new TRegistration();
+        return services.AddMessagingTransport(registration)
+            .AddMessagingWithoutDiscovery(new ConfigurationBuilder().AddInMemoryCollection([new($"{MessagingOptions.SectionName}:{nameof(MessagingOptions.Transport)}", registration.Name)]).Build());
+    }
+
+    /// <summary>Adds what every adapter's registration adds once its options are bound: the options validated at
+    /// start-up by <typeparamref name="TValidator"/> (whose messages name the configuration key), the validated
+    /// <c>Messaging:Retry</c> policy applied to them, and one <see cref="ITransport"/> built from them.</summary>
+    /// <typeparam name="TOptions">The adapter's options class.</typeparam>
+    /// <typeparam name="TValidator">The validator of those options.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="create">Builds the transport from its options, the application's clock and its logger factory
+    /// (each <see langword="null"/> when the application registers none).</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddMessagingTransportServices<TOptions, TValidator>(
+        this IServiceCollection services,
+        Func<TOptions, TimeProvider?, Microsoft.Extensions.Logging.ILoggerFactory?, ITransport> create)
+        where TOptions : TransportOptions
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(create);
+        services.AddOptions<TOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        services.ApplyMessagingRetryPolicy<TOptions>();
+        services.TryAddSingleton(sp => create(
+            sp.GetRequiredService<IOptions<TOptions>>().Value,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        return services;
+    }
+
     /// <summary>Applies the validated <c>Messaging:Retry</c> policy to a transport's options; adapters call this from their registration.</summary>
     /// <typeparam name="TOptions">The adapter's options class.</typeparam>
     /// <param name="services">The service collection.</param>

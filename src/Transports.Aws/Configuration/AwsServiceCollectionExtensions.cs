@@ -21,7 +21,7 @@ public static class AwsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        AddMessagingOnAws(services);
+        services.AddMessagingOn<AwsTransportRegistration>();
         services.Configure(configure);
         return services;
     }
@@ -35,12 +35,8 @@ public static class AwsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        AddMessagingOnAws(services);
+        services.AddMessagingOn<AwsTransportRegistration>();
         services.AddOptions<AwsTransportOptions>().Bind(section);
         return services;
     }
-
-    private static void AddMessagingOnAws(IServiceCollection services) =>
-        services.AddMessagingTransport<AwsTransportRegistration>()
-            .AddMessagingWithoutDiscovery(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", TransportCatalog.Aws)]).Build());
 }

@@ -33,16 +33,8 @@ public sealed class AwsTransportRegistration : ITransportRegistration
         AddTransport(services);
     }
 
-    internal static void AddTransport(IServiceCollection services)
-    {
-        services.AddOptions<AwsTransportOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AwsTransportOptions>, AwsTransportOptionsValidator>());
-        services.ApplyMessagingRetryPolicy<AwsTransportOptions>();
-        services.TryAddSingleton<ITransport>(sp => new AwsTransport(
-            sp.GetRequiredService<IOptions<AwsTransportOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
-    }
+    internal static void AddTransport(IServiceCollection services) =>
+        services.AddMessagingTransportServices<AwsTransportOptions, AwsTransportOptionsValidator>((options, time, loggers) => new AwsTransport(options, time, loggers));
 }
 
 /// <summary>

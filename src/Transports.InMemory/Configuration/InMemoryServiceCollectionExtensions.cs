@@ -21,8 +21,7 @@ public static class InMemoryServiceCollectionExtensions
     public static IServiceCollection AddInMemoryTransport(this IServiceCollection services, Action<InMemoryTransportOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddMessagingTransport<InMemoryTransportRegistration>()
-            .AddMessagingWithoutDiscovery(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", TransportCatalog.InMemory)]).Build());
+        services.AddMessagingOn<InMemoryTransportRegistration>();
         if (configure is not null)
         {
             services.Configure(configure);

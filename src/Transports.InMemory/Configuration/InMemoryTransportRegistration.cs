@@ -32,16 +32,8 @@ public sealed class InMemoryTransportRegistration : ITransportRegistration
         AddTransport(services);
     }
 
-    internal static void AddTransport(IServiceCollection services)
-    {
-        services.AddOptions<InMemoryTransportOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InMemoryTransportOptions>, InMemoryTransportOptionsValidator>());
-        services.ApplyMessagingRetryPolicy<InMemoryTransportOptions>();
-        services.TryAddSingleton<ITransport>(sp => new InMemoryTransport(
-            sp.GetRequiredService<IOptions<InMemoryTransportOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
-    }
+    internal static void AddTransport(IServiceCollection services) =>
+        services.AddMessagingTransportServices<InMemoryTransportOptions, InMemoryTransportOptionsValidator>((options, time, loggers) => new InMemoryTransport(options, time, loggers));
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ public static class KafkaServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        AddMessagingOnKafka(services);
+        services.AddMessagingOn<KafkaTransportRegistration>();
         services.Configure(configure);
         return services;
     }
@@ -35,12 +35,8 @@ public static class KafkaServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        AddMessagingOnKafka(services);
+        services.AddMessagingOn<KafkaTransportRegistration>();
         services.AddOptions<KafkaTransportOptions>().Bind(section);
         return services;
     }
-
-    private static void AddMessagingOnKafka(IServiceCollection services) =>
-        services.AddMessagingTransport<KafkaTransportRegistration>()
-            .AddMessagingWithoutDiscovery(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", TransportCatalog.Kafka)]).Build());
 }

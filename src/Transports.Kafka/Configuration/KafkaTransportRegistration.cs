@@ -33,16 +33,8 @@ public sealed class KafkaTransportRegistration : ITransportRegistration
         AddTransport(services);
     }
 
-    internal static void AddTransport(IServiceCollection services)
-    {
-        services.AddOptions<KafkaTransportOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaTransportOptions>, KafkaTransportOptionsValidator>());
-        services.ApplyMessagingRetryPolicy<KafkaTransportOptions>();
-        services.TryAddSingleton<ITransport>(sp => new KafkaTransport(
-            sp.GetRequiredService<IOptions<KafkaTransportOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
-    }
+    internal static void AddTransport(IServiceCollection services) =>
+        services.AddMessagingTransportServices<KafkaTransportOptions, KafkaTransportOptionsValidator>((options, time, loggers) => new KafkaTransport(options, time, loggers));
 }
 
 /// <summary>

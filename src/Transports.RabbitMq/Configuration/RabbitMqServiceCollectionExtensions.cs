@@ -22,7 +22,7 @@ public static class RabbitMqServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        AddMessagingOnRabbitMq(services);
+        services.AddMessagingOn<RabbitMqTransportRegistration>();
         services.Configure(configure);
         return services;
     }
@@ -36,12 +36,8 @@ public static class RabbitMqServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        AddMessagingOnRabbitMq(services);
+        services.AddMessagingOn<RabbitMqTransportRegistration>();
         services.AddOptions<RabbitMqTransportOptions>().Bind(section);
         return services;
     }
-
-    private static void AddMessagingOnRabbitMq(IServiceCollection services) =>
-        services.AddMessagingTransport<RabbitMqTransportRegistration>()
-            .AddMessagingWithoutDiscovery(new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", TransportCatalog.RabbitMq)]).Build());
 }

@@ -66,16 +66,8 @@ public sealed class RabbitMqTransportRegistration : ITransportRegistration
         }
     }
 
-    internal static void AddTransport(IServiceCollection services)
-    {
-        services.AddOptions<RabbitMqTransportOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqTransportOptions>, RabbitMqTransportOptionsValidator>());
-        services.ApplyMessagingRetryPolicy<RabbitMqTransportOptions>();
-        services.TryAddSingleton<ITransport>(sp => new RabbitMqTransport(
-            sp.GetRequiredService<IOptions<RabbitMqTransportOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
-    }
+    internal static void AddTransport(IServiceCollection services) =>
+        services.AddMessagingTransportServices<RabbitMqTransportOptions, RabbitMqTransportOptionsValidator>((options, time, loggers) => new RabbitMqTransport(options, time, loggers));
 }
 
 /// <summary>
