@@ -26,11 +26,6 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 {
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
 
-    // How many fetched messages may wait on the poll thread while the engine has no credit before the partitions are
-    // paused. Pausing at once drops librdkafka's prefetched messages, and each resume then waits for a new fetch: one
-    // fetch round trip per in-flight window, which made a plain produce+consume run several times slower than raw.
-    private const int StashLimit = 2048;
-
     private readonly Dictionary<TopicPartition, AssignedPartition> _assigned = [];
     private readonly Queue<ConsumeResult<string?, byte[]>> _stash = new();
     private readonly ConcurrentQueue<KafkaDelivery> _redeliveries = new();
@@ -182,39 +177,15 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             return;
         }
 
-        while (_stash.Count < StashLimit && Poll(consumer, TimeSpan.Zero) is { } early)
-        {
-            _stash.Enqueue(early);
-        }
-
-        if (_stash.Count >= StashLimit && _paused != true && consumer.Assignment is { Count: > 0 } assignment)
+        if (_paused != true && consumer.Assignment is { Count: > 0 } assignment)
         {
             consumer.Pause(assignment);
             _paused = true;
         }
 
-        if (_paused == true && Poll(consumer, TimeSpan.Zero) is { } late)
+        if (Poll(consumer, TimeSpan.Zero) is { } early)
         {
-            // Paused, the poll only serves the group's rebalances; a message fetched just before the pause still waits.
-            _stash.Enqueue(late);
-        }
-    }
-
-    /// <summary>Drops what waits on the poll thread for these partitions: after a rebalance they are fetched again from
-    /// their committed position, by this consumer or their new owner.</summary>
-    private void ForgetStashed(IEnumerable<TopicPartition> partitions)
-    {
-        if (_stash.Count == 0)
-        {
-            return;
-        }
-
-        var gone = partitions.ToHashSet();
-        var kept = _stash.Where(r => !gone.Contains(r.TopicPartition)).ToList();
-        _stash.Clear();
-        foreach (var result in kept)
-        {
-            _stash.Enqueue(result);
+            _stash.Enqueue(early);
         }
     }
 
@@ -308,7 +279,6 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        ForgetStashed(partitions);
         // The next round pauses or resumes the whole new assignment, whatever state its partitions carry.
         _paused = null;
         var marks = _delivered.Read(partitions);
@@ -363,7 +333,6 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     private void OnRevoked(List<TopicPartitionOffset> partitions, bool lost)
     {
-        ForgetStashed(partitions.Select(p => p.TopicPartition));
         var ending = new List<AssignedPartition>();
         foreach (var partition in partitions)
         {
