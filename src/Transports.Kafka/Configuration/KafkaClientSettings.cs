@@ -24,6 +24,10 @@ internal sealed class KafkaClientSettings(KafkaTransportOptions options)
             MessageTimeoutMs = Milliseconds(options.PublishTimeout),
             // Batches fill for a moment under load; a lone message waits at most this long.
             LingerMs = 2,
+            // A message without a key goes to a random partition of its own, not to the partition the producer sticks
+            // to for a while (librdkafka's default): a burst sent to a queue is then shared by all its consumers,
+            // instead of landing in one partition that only one consumer reads.
+            StickyPartitioningLingerMs = 0,
             // Topics are created by the transport (TopicProvisioner), never as a side effect of a send.
             AllowAutoCreateTopics = false,
             MessageMaxBytes = options.MaxMessageSize + KafkaTransportOptions.HeaderAllowance,

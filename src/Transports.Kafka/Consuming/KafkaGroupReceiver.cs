@@ -26,11 +26,17 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 {
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
 
+    // How many fetched messages may wait on the poll thread while the engine has no credit before the partitions are
+    // paused. Pausing at once drops librdkafka's prefetched messages, and each resume then waits for a new fetch: one
+    // fetch round trip per in-flight window, which made a plain produce+consume run several times slower than raw.
+    private const int StashLimit = 2048;
+
     private readonly Dictionary<TopicPartition, AssignedPartition> _assigned = [];
     private readonly Queue<ConsumeResult<string?, byte[]>> _stash = new();
     private readonly ConcurrentQueue<KafkaDelivery> _redeliveries = new();
     private readonly PollSignal _wake = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstAssignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger = transport.ConsumerLogger;
     private IDeliverySink<KafkaDelivery>? _sink;
     private readonly CompanionOffsets _delivered = new(transport.ClientSettings, "delivered", reading.GroupId);
@@ -46,7 +52,11 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private long _lastCommit = Environment.TickCount64;
     private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
-    public Task StartAsync(IDeliverySink<KafkaDelivery> sink, CancellationToken cancellationToken)
+    /// <summary>Joins the group and returns once the member has its first assignment (possibly empty: more members
+    /// than partitions), or after <see cref="KafkaTransportOptions.SessionTimeout"/> if the group is still rebalancing.
+    /// Returning earlier would let a first consumer of a queue read what was sent before the next ones, started right
+    /// after it, have any partition.</summary>
+    public async Task StartAsync(IDeliverySink<KafkaDelivery> sink, CancellationToken cancellationToken)
     {
         _sink = sink;
         _consumer = new ConsumerBuilder<string?, byte[]>(transport.ClientSettings.Consumer(reading.GroupId, reading.Reset))
@@ -59,7 +69,13 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         _consumer.Subscribe(reading.Topics);
         var thread = new Thread(Run) { IsBackground = true, Name = "kafka " + reading.GroupId };
         thread.Start();
-        return Task.CompletedTask;
+        var joined = await Task.WhenAny(_firstAssignment.Task, _closed.Task, Task.Delay(transport.Options.SessionTimeout, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (joined != _firstAssignment.Task && !_closed.Task.IsCompleted)
+        {
+            // Still joining (a rebalance waits for members that stopped heart-beating): consume from whenever it ends.
+            LogJoinSlow(_logger, reading.GroupId, transport.Options.SessionTimeout.TotalMilliseconds);
+        }
     }
 
     public async ValueTask ReceiveAsync(int maxCount, List<KafkaDelivery> into, CancellationToken cancellationToken)
@@ -166,8 +182,8 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
     }
 
-    /// <summary>No credit: pause the partitions (so nothing is fetched that cannot be handled) and keep serving the
-    /// group's rebalances.</summary>
+    /// <summary>No credit: keep what librdkafka already fetched (up to <see cref="StashLimit"/> messages), then pause
+    /// the partitions (so nothing more is fetched that cannot be handled), and keep serving the group's rebalances.</summary>
     private void Idle(IConsumer<string?, byte[]> consumer)
     {
         _wake.Wait(IdleWait);
@@ -177,15 +193,39 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             return;
         }
 
-        if (_paused != true && consumer.Assignment is { Count: > 0 } assignment)
+        while (!_stopReceiving && _stash.Count < StashLimit && Poll(consumer, TimeSpan.Zero) is { } early)
+        {
+            _stash.Enqueue(early);
+        }
+
+        if ((_stopReceiving || _stash.Count >= StashLimit) && _paused != true && consumer.Assignment is { Count: > 0 } assignment)
         {
             consumer.Pause(assignment);
             _paused = true;
         }
 
-        if (Poll(consumer, TimeSpan.Zero) is { } early)
+        if (_paused == true && Poll(consumer, TimeSpan.Zero) is { } late)
         {
-            _stash.Enqueue(early);
+            // Paused, the poll only serves the group's rebalances; a message fetched just before the pause still waits.
+            _stash.Enqueue(late);
+        }
+    }
+
+    /// <summary>Drops what waits on the poll thread for these partitions: after a rebalance they are fetched again from
+    /// their committed position, by this consumer or their new owner.</summary>
+    private void ForgetStashed(IEnumerable<TopicPartition> partitions)
+    {
+        if (_stash.Count == 0)
+        {
+            return;
+        }
+
+        var gone = partitions.ToHashSet();
+        var kept = _stash.Where(r => !gone.Contains(r.TopicPartition)).ToList();
+        _stash.Clear();
+        foreach (var result in kept)
+        {
+            _stash.Enqueue(result);
         }
     }
 
@@ -279,6 +319,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     private List<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
+        ForgetStashed(partitions);
         // The next round pauses or resumes the whole new assignment, whatever state its partitions carry.
         _paused = null;
         var marks = _delivered.Read(partitions);
@@ -294,6 +335,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         var starts = reading.Stream is null ? Resume(partitions) : StreamStarts(partitions, reading.Stream);
         _assignedBefore = true;
         LogAssigned(_logger, reading.GroupId, starts);
+        _firstAssignment.TrySetResult();
         return starts;
     }
 
@@ -333,6 +375,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     private void OnRevoked(List<TopicPartitionOffset> partitions, bool lost)
     {
+        ForgetStashed(partitions.Select(p => p.TopicPartition));
         var ending = new List<AssignedPartition>();
         foreach (var partition in partitions)
         {
@@ -462,6 +505,9 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
 
     [LoggerMessage(EventId = 1708, Level = LogLevel.Debug, Message = "Kafka consumer of group {GroupId} dropped {Count} messages fetched as it stopped; they stay uncommitted")]
     private static partial void LogDropped(ILogger logger, string groupId, int count);
+
+    [LoggerMessage(EventId = 1710, Level = LogLevel.Information, Message = "Kafka consumer of group {GroupId} has no assignment after {TimeoutMs} ms; it starts and takes its partitions when the group's rebalance ends")]
+    private static partial void LogJoinSlow(ILogger logger, string groupId, double timeoutMs);
 
     [LoggerMessage(EventId = 1709, Level = LogLevel.Warning, Message = "Kafka consumer of group {GroupId} did not close cleanly")]
     private static partial void LogCloseFailed(ILogger logger, string groupId, Exception exception);

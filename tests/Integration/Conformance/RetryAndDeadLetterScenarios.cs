@@ -62,8 +62,9 @@ public abstract class RetryAndDeadLetterScenarios<TFixture>(TFixture fixture) : 
         var queue = scope.NewQueue("held-retry");
         var policy = Fixture.FastRetry;
         Assert.True(policy.DelayBefore(policy.MaxAttempts) > TimeSpan.Zero, "FastRetry must have delayed retries for this scenario.");
-        var failing = Fixture.NewMessage();
-        var next = Fixture.NewMessage();
+        // One key: a partitioned queue (Kafka) keeps send order only within a key, and the order is what this asserts.
+        var failing = Fixture.NewMessage() with { Key = "held-retry" };
+        var next = Fixture.NewMessage() with { Key = "held-retry" };
         var order = new ConcurrentQueue<string>();
         var handled = NewLog("the message after the failing one");
         var attempts = new AttemptLog();

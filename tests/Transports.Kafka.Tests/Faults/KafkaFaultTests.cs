@@ -251,6 +251,15 @@ public sealed class KafkaFaultTests(PrivateMockCluster cluster) : IClassFixture<
         await run.StopAllAsync();
         var result = checker.Check();
         run.Log($"{queue}: {result}{(allArrived ? "" : " (timed out waiting)")}; committed-offset reads={watch.Reads} regressions={watch.Regressions.Count}");
+        if (result.Lost.Count > 0)
+        {
+            // Which side lost them: the consumer (stored, never handled) or the producer (confirmed, never stored).
+            foreach (var (id, where) in TopicScan.Locate(cluster.Bootstrap, queue, Partitions, result.Lost))
+            {
+                run.Log($"lost {id}: {where}");
+            }
+        }
+
         Assert.Empty(result.Lost);
         Assert.Empty(result.Unexpected);
         Assert.Empty(watch.Regressions);
