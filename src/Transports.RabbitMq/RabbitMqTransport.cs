@@ -78,7 +78,7 @@ public sealed partial class RabbitMqTransport : ITransport
             StreamStartAtTime = true,
             OrderingByKey = true,
             DelayedDelivery = true,
-            ServerSideFiltering = true,
+            ServerSideFiltering = options.FilterOnBroker,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
 
