@@ -8,14 +8,15 @@ using Messaging.Adapters.Integration.Conformance;
 namespace Messaging.Adapters.Integration.Transports.Aws;
 
 /// <summary>
-/// Runs the conformance suite against SQS and SNS: the endpoint in <c>AWS_ENDPOINT_URL</c>, by default the local
-/// emulator that <c>eng/brokers/aws.sh</c> installs and starts, reached through the standard AWS variables (region,
-/// credentials) so the same suite runs against real AWS with <c>MESSAGING_AWS_REAL=true</c>. An endpoint that cannot be
-/// reached fails the fixture (and so every test), naming the address and the variable; it never skips.
+/// What both AWS fixtures share: the endpoint in <c>AWS_ENDPOINT_URL</c>, by default the local emulator that
+/// <c>eng/brokers/aws.sh</c> installs and starts, reached through the standard AWS variables (region, credentials) so
+/// the same suite runs against real AWS with <c>MESSAGING_AWS_REAL=true</c>; the harness knobs; the plain SQS send of
+/// foreign messages. An endpoint that cannot be reached fails the fixture (and so every test), naming the address and
+/// the variable; it never skips.
 /// </summary>
-public sealed class AwsFixture : TransportFixture
+public abstract class AwsTransportFixture : TransportFixture
 {
-    static AwsFixture() => AwsTestEnvironment.Apply();
+    static AwsTransportFixture() => AwsTestEnvironment.Apply();
 
     /// <inheritdoc />
     public override string EndpointDescription => AwsTestEnvironment.Description;
@@ -33,12 +34,15 @@ public sealed class AwsFixture : TransportFixture
     /// <remarks>A plain <c>SendMessage</c> with the AWS SDK's own client: strings as <c>String</c> attributes, integers
     /// and doubles as <c>Number</c>, byte arrays as <c>Binary</c>; SQS has no boolean, time, list or map attribute, so
     /// those travel as <c>String</c> in their documented string form, and no native message id, type or timestamp
-    /// property (the content type is a <c>content-type</c> attribute).</remarks>
+    /// property (the content type is a <c>content-type</c> attribute). On a FIFO queue with a message group and a
+    /// deduplication id of its own, as any FIFO producer must send.</remarks>
     public override async Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var aws = (AwsTransport)Transport;
-        var url = (await aws.Sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = queue.Replace('.', '-') }, cancellationToken)).QueueUrl;
+        var fifo = Options.Fifo;
+        var name = queue.Replace('.', '-') + (fifo ? ".fifo" : "");
+        var url = (await aws.Sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = name }, cancellationToken)).QueueUrl;
         var attributes = message.Headers.ToDictionary(h => h.Key, h => Attribute(h.Value), StringComparer.Ordinal);
         if (message.ContentType is { } contentType)
         {
@@ -50,16 +54,21 @@ public sealed class AwsFixture : TransportFixture
             QueueUrl = url,
             MessageBody = Encoding.UTF8.GetString(message.Body.Span),
             MessageAttributes = attributes.Count == 0 ? null : attributes,
+            MessageGroupId = fifo ? "foreign" : null,
+            MessageDeduplicationId = fifo ? Guid.NewGuid().ToString("N") : null,
         }, cancellationToken);
     }
 
+    /// <summary>The transport's options: a new instance each time.</summary>
+    protected virtual AwsTransportOptions Options => new()
+    {
+        // Short enough that a consumer that was stopped or crashed hands its messages back quickly in the tests.
+        VisibilityTimeout = TimeSpan.FromSeconds(10),
+    };
+
     /// <inheritdoc />
     protected override Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<ITransport>(new AwsTransport(new AwsTransportOptions
-        {
-            // Short enough that a consumer that was stopped or crashed hands its messages back quickly in the tests.
-            VisibilityTimeout = TimeSpan.FromSeconds(10),
-        }));
+        Task.FromResult<ITransport>(new AwsTransport(Options));
 
     private static MessageAttributeValue Attribute(object? value) => value switch
     {
