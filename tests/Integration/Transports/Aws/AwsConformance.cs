@@ -32,3 +32,5 @@ public sealed class AwsTopology(AwsFixture f) : TopologyScenarios<AwsFixture>(f)
 public sealed class AwsShutdown(AwsFixture f) : ShutdownScenarios<AwsFixture>(f);
 
 public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<AwsFixture>(f);
+
+public sealed class AwsTelemetry(AwsFixture f) : TelemetryScenarios<AwsFixture>(f);
