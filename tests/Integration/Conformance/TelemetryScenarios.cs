@@ -150,6 +150,80 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         await log.AssertReceivesExactlyAsync([log.Deliveries[0].Envelope.Id], Fixture);
     }
 
+    [Fact]
+    public async Task An_appended_message_is_processed_in_the_appenders_trace_with_its_partition_and_reader_group()
+    {
+        Capability.Require(Fixture, nameof(TransportCapabilities.Streams));
+        await using var scope = Fixture.StartScenario();
+        var stream = scope.NewStream("traced");
+        var readerGroup = scope.NewReaderGroup(stream);
+        using var spans = new SpanRecorder(stream);
+        var log = NewLog($"stream {stream}");
+        var message = Fixture.NewMessage() with { Key = "order-7" };
+
+        await Transport.Stream.AppendAsync(stream, message, Ct);
+        await scope.ReadAsync(stream, readerGroup, log.Handler, new StreamReadOptions { StartPosition = StreamPosition.Beginning });
+
+        await log.AssertReceivesExactlyAsync([message.Id], Fixture);
+        await spans.WaitUntilAsync(s => s.Any(a => a.Kind == ActivityKind.Consumer), $"the process span of {stream}", Fixture);
+        var append = Assert.Single(spans.Of(stream), a => a.Kind == ActivityKind.Producer);
+        var process = Assert.Single(spans.Of(stream), a => a.Kind == ActivityKind.Consumer);
+        Assert.Equal($"append {stream}", append.DisplayName);
+        Assert.Equal("append", append.GetTagItem("messaging.operation.name"));
+        AssertChildOf(append, process);
+        Assert.Equal(readerGroup, process.GetTagItem("messaging.consumer.group.name"));
+        var delivery = log.Deliveries[0];
+        Assert.Equal(delivery.StreamPartition?.ToString(System.Globalization.CultureInfo.InvariantCulture), process.GetTagItem("messaging.destination.partition.id"));
+        if (ConsumerSystem == MessagingSystems.Kafka)
+        {
+            Assert.Equal(delivery.StreamOffset, process.GetTagItem("messaging.kafka.offset"));
+            Assert.Equal("order-7", process.GetTagItem("messaging.kafka.message.key"));
+        }
+    }
+
+    [Fact]
+    public async Task Sends_handling_retries_dead_letters_and_in_flight_are_measured_by_destination()
+    {
+        await using var scope = Fixture.StartScenario();
+        var queue = scope.NewQueue("metered");
+        var deadLetterQueue = DestinationNames.DeadLetterQueue(queue);
+        scope.Track(Destination.Queue(deadLetterQueue));
+        using var metrics = new MetricRecorder(queue);
+        var policy = Fixture.FastRetry;
+        var handled = NewLog("handled");
+        var deadLetters = NewLog("dead letters");
+        var consumer = await scope.ConsumeAsync(queue, (message, cancellationToken) =>
+            message.Envelope.Type == "conformance.fails" ? throw new InvalidOperationException("always fails") : handled.Handler(message, cancellationToken),
+            new ConsumerOptions { Retry = policy });
+        await scope.ConsumeAsync(deadLetterQueue, deadLetters.Handler);
+        var works = Fixture.NewMessage();
+        var fails = Fixture.NewMessage("conformance.fails");
+
+        await Transport.Queue.SendAsync(queue, works, Ct);
+        await Transport.Queue.SendAsync(queue, fails, Ct);
+
+        await handled.AssertReceivesExactlyAsync([works.Id], Fixture);
+        await deadLetters.AssertReceivesExactlyAsync([fails.Id], Fixture);
+        await consumer.StopAsync(Ct);
+        var sent = metrics.Of("messaging.client.sent.messages", queue);
+        Assert.Equal(2, sent.Sum(m => m.Value));
+        Assert.All(sent, m =>
+        {
+            Assert.Equal("send", m.Tags.GetValueOrDefault("messaging.operation.name"));
+            Assert.Equal(ConsumerSystem, m.Tags.GetValueOrDefault("messaging.system"));
+        });
+        Assert.Equal(2, metrics.Of("messaging.client.operation.duration", queue).Count);
+        var consumed = metrics.Of("messaging.client.consumed.messages", queue);
+        Assert.Equal(1 + policy.MaxAttempts, consumed.Sum(m => m.Value));
+        Assert.Equal(policy.MaxAttempts, consumed.Count(m => Equals(m.Tags.GetValueOrDefault("error.type"), typeof(InvalidOperationException).FullName)));
+        Assert.Equal(1 + policy.MaxAttempts, metrics.Of("messaging.process.duration", queue).Count);
+        Assert.Equal(policy.MaxAttempts - 1, metrics.Of("messaging.adapters.consumer.retries", queue).Sum(m => m.Value));
+        Assert.Equal(1, metrics.Of("messaging.adapters.consumer.dead_letters", queue).Sum(m => m.Value));
+        var inFlight = metrics.Of("messaging.adapters.consumer.in_flight", queue);
+        Assert.NotEmpty(inFlight);
+        Assert.Equal(0, inFlight.Sum(m => m.Value));
+    }
+
     private static void AssertChildOf(Activity producer, Activity process)
     {
         Assert.Equal(producer.TraceId, process.TraceId);
