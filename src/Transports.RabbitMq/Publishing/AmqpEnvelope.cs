@@ -75,7 +75,8 @@ internal static class AmqpEnvelope
 
     private static readonly IReadOnlyDictionary<string, string> EmptyHeaders = FrozenDictionary<string, string>.Empty;
 
-    /// <summary>RabbitMQ.Client's own header for matching returns to publishes.</summary>
+    /// <summary>RabbitMQ.Client's own header for matching returns to publishes, on messages other .NET publishers sent
+    /// with the client's confirm tracking (this transport tracks confirms itself and never writes it).</summary>
     private const string PublishSequenceNumberHeader = "x-dotnet-pub-seq-no";
 
     /// <summary>Builds the AMQP properties of an envelope: persistent, with the CloudEvents attributes.</summary>
@@ -85,8 +86,7 @@ internal static class AmqpEnvelope
     /// <returns>The properties.</returns>
     public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null)
     {
-        // Not a plain dictionary: it can keep RabbitMQ.Client's own x-dotnet-pub-seq-no off the wire (OutgoingHeaders).
-        var headers = new OutgoingHeaders(message.Headers.Count + 8);
+        var headers = new Dictionary<string, object?>(message.Headers.Count + 8, StringComparer.Ordinal);
         string? contentEncoding = null, appId = null;
         byte? priority = null;
         foreach (var (name, value) in message.Headers)

@@ -26,8 +26,8 @@ internal readonly record struct PublishTarget(
     bool StampAppendTime = false);
 
 /// <summary>
-/// The channels publishes go through, with publisher confirms tracked by RabbitMQ.Client: a publish completes only
-/// when the broker confirmed it, and is sent again after a lost connection has recovered.
+/// The channels publishes go through, with publisher confirms tracked by <see cref="PublishConfirms"/>: a publish
+/// completes only when the broker confirmed it, and is sent again after a lost connection has recovered.
 /// </summary>
 /// <remarks>
 /// <para>Several publishes share a channel, each awaiting its own confirm, so one channel carries many in flight. A
@@ -84,9 +84,9 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
     {
         foreach (var slot in _slots)
         {
-            if (Interlocked.Exchange(ref slot.Channel, null) is { } channel)
+            if (Interlocked.Exchange(ref slot.Confirms, null) is { } confirms)
             {
-                await CloseQuietlyAsync(channel).ConfigureAwait(false);
+                await CloseQuietlyAsync(confirms.Channel).ConfigureAwait(false);
             }
         }
     }
@@ -170,7 +170,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
                 throw Fail(batch, target, messages, failed, Unroutable(target, messages[failed[0]].Id, error));
             }
 
-            if (error is PublishException)
+            if (error is PublishRefusedException)
             {
                 throw Fail(batch, target, messages, failed, new TransportUnavailableException(
                     $"RabbitMQ refused (nacked) {Describe(messages, failed)} to {target.Kind} '{target.Destination}': the broker could not take it (for example a full queue with reject-publish, or no quorum). Nothing is known to be delivered.",
@@ -203,22 +203,13 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private Task PublishOne(IChannel channel, PublishTarget target, Envelope message, DateTimeOffset? appendedAt)
+    private Task PublishOne(PublishConfirms channel, PublishTarget target, Envelope message, DateTimeOffset? appendedAt)
     {
         try
         {
             var properties = AmqpEnvelope.ToProperties(message, _source, appendedAt);
             _options.CustomizeProperties?.Invoke(properties, message);
-
-            // Not cancellable on purpose: a publish cancelled half-way through its frames would break the channel;
-            // the caller's token cancels only the wait for the confirm.
-            if (properties.Headers is OutgoingHeaders headers)
-            {
-                // Never returned, so the client's own header would only reach the consumers.
-                headers.LeavesOutSequenceNumber = !target.Mandatory;
-            }
-
-            return channel.BasicPublishAsync(target.Exchange, target.RoutingKey, target.Mandatory, properties, message.Body, CancellationToken.None).AsTask();
+            return channel.PublishAsync(target.Exchange, target.RoutingKey, target.Mandatory, properties, message.Body);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -226,9 +217,9 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private async ValueTask<IChannel> GetChannelAsync(Slot slot, DateTime deadline, CancellationToken cancellationToken)
+    private async ValueTask<PublishConfirms> GetChannelAsync(Slot slot, DateTime deadline, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref slot.Channel) is { IsOpen: true } open && _connection.IsUsable)
+        if (Volatile.Read(ref slot.Confirms) is { Channel.IsOpen: true } open && _connection.IsUsable)
         {
             return open;
         }
@@ -238,7 +229,8 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         {
             while (true)
             {
-                var channel = slot.Channel;
+                var confirms = slot.Confirms;
+                var channel = confirms?.Channel;
                 if (channel is not null && !_connection.IsUsable)
                 {
                     // The connection is recovering: its channels come back with it.
@@ -252,21 +244,18 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
 
                 if (channel is { IsOpen: true })
                 {
-                    return channel;
+                    return confirms!;
                 }
 
                 // Never opened, or closed by the broker for a refused operation (channels closed that way are not recovered).
-                slot.Channel = null;
+                slot.Confirms = null;
                 if (channel is not null)
                 {
                     await CloseQuietlyAsync(channel).ConfigureAwait(false);
                 }
 
-                var created = await _connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                    Remaining(deadline),
-                    cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref slot.Channel, created);
+                var created = PublishConfirms.Track(await _connection.CreateChannelAsync(PublishConfirms.ChannelOptions, Remaining(deadline), cancellationToken).ConfigureAwait(false));
+                Volatile.Write(ref slot.Confirms, created);
                 return created;
             }
         }
@@ -277,7 +266,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
     }
 
     private static bool IsUnroutable(Exception error) =>
-        error is PublishException { IsReturn: true }
+        error is PublishRefusedException { IsReturn: true }
         || (BrokerErrors.IsChannelRefusal(error, out var code) && code == BrokerErrors.NotFound);
 
     private RabbitMqDestinationNotFoundException Unroutable(PublishTarget target, string messageId, Exception error)
@@ -312,6 +301,6 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
 #pragma warning restore CA1001
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
-        public IChannel? Channel;
+        public PublishConfirms? Confirms;
     }
 }
