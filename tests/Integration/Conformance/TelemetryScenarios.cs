@@ -122,6 +122,36 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
     }
 
     [Fact]
+    public async Task A_message_released_by_a_stopped_consumer_is_processed_again_in_the_senders_trace()
+    {
+        await using var scope = Fixture.StartScenario();
+        var queue = scope.NewQueue("traced-released");
+        using var spans = new SpanRecorder(queue);
+        var entered = NewLog("handler entered");
+        var first = await scope.ConsumeAsync(queue, async (message, cancellationToken) =>
+        {
+            entered.Record(message);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        });
+        var message = Fixture.NewMessage();
+        await Transport.Queue.SendAsync(queue, message, Ct);
+        await entered.WaitForAsync([message.Id], Fixture.Timeout, Ct);
+        await Within(first.DisposeAsync().AsTask(), "the first consumer to be disposed while its handler was blocked");
+
+        var next = NewLog("the next consumer");
+        await scope.ConsumeAsync(queue, next.Handler);
+        await next.AssertReceivesExactlyAsync([message.Id], Fixture);
+
+        await spans.WaitUntilAsync(s => s.Count(a => a.Kind == ActivityKind.Consumer) >= 2, $"both process spans of {queue}", Fixture);
+        var send = Assert.Single(spans.Of(queue), a => a.Kind == ActivityKind.Producer);
+        var processes = spans.Of(queue).Where(a => a.Kind == ActivityKind.Consumer).ToList();
+        Assert.Equal(2, processes.Count);
+        Assert.All(processes, p => AssertChildOf(send, p));
+        Assert.Equal(typeof(TaskCanceledException).FullName, processes[0].GetTagItem("error.type"));
+        Assert.Null(processes[1].GetTagItem("error.type"));
+    }
+
+    [Fact]
     public async Task A_foreign_message_without_trace_context_starts_a_new_trace_and_is_handled()
     {
         await using var scope = Fixture.StartScenario();
