@@ -83,8 +83,11 @@ internal static class AmqpEnvelope
     /// <param name="message">The envelope.</param>
     /// <param name="source">The CloudEvents source attribute: who sent it.</param>
     /// <param name="appendedAt">For stream appends, the time to stamp as <see cref="AppendedAtHeader"/>.</param>
+    /// <param name="nativeHeaders">For a retry or dead letter, the headers of the delivery it comes from: a header the
+    /// envelope still holds unchanged goes out with its original AMQP value and type (an integer stays an integer,
+    /// bytes that are not UTF-8 stay those bytes) rather than the envelope's string form.</param>
     /// <returns>The properties.</returns>
-    public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null)
+    public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null, IDictionary<string, object?>? nativeHeaders = null)
     {
         var headers = new Dictionary<string, object?>(message.Headers.Count + 8, StringComparer.Ordinal);
         string? contentEncoding = null, appId = null;
@@ -103,7 +106,16 @@ internal static class AmqpEnvelope
 
             // CloudEvents attributes the envelope has no property for (a foreign event's source, subject,
             // extensions) go back out in the binding's form, so a retry or dead letter keeps them.
-            headers[CloudEventHeaders.AttributeOf(name) is { } attribute ? CloudEventsPrefix + attribute : name] = value;
+            if (CloudEventHeaders.AttributeOf(name) is { } attribute)
+            {
+                headers[CloudEventsPrefix + attribute] = value;
+            }
+            else
+            {
+                headers[name] = nativeHeaders is not null && nativeHeaders.TryGetValue(name, out var original) && value == HeaderText.Format(Native(original))
+                    ? original
+                    : value;
+            }
         }
 
         headers[SpecVersionHeader] = "1.0";

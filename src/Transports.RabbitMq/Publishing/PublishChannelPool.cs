@@ -67,9 +67,11 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
     /// <param name="target">Where it goes.</param>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be published.</param>
+    /// <param name="nativeHeaders">For a retry or dead letter, the AMQP headers of the delivery it comes from (see
+    /// <see cref="AmqpEnvelope.ToProperties"/>).</param>
     /// <returns>A task that completes when the broker confirmed the message.</returns>
-    public Task SendAsync(PublishTarget target, Envelope message, CancellationToken cancellationToken) =>
-        SendCoreAsync(target, [message], batch: false, cancellationToken);
+    public Task SendAsync(PublishTarget target, Envelope message, CancellationToken cancellationToken, IDictionary<string, object?>? nativeHeaders = null) =>
+        SendCoreAsync(target, [message], batch: false, cancellationToken, nativeHeaders);
 
     /// <summary>Publishes messages in order and waits for all their confirms.</summary>
     /// <param name="target">Where they go.</param>
@@ -110,7 +112,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private async Task SendCoreAsync(PublishTarget target, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
+    private async Task SendCoreAsync(PublishTarget target, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken, IDictionary<string, object?>? nativeHeaders = null)
     {
         var timeout = _options.PublishTimeout;
         var deadline = DateTime.UtcNow + timeout;
@@ -124,7 +126,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
             var confirms = new Task[pending.Count];
             for (var i = 0; i < confirms.Length; i++)
             {
-                confirms[i] = PublishOne(channel, target, messages[pending[i]], appendedAt);
+                confirms[i] = PublishOne(channel, target, messages[pending[i]], appendedAt, nativeHeaders);
             }
 
             try
@@ -203,11 +205,11 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private Task PublishOne(PublishConfirms channel, PublishTarget target, Envelope message, DateTimeOffset? appendedAt)
+    private Task PublishOne(PublishConfirms channel, PublishTarget target, Envelope message, DateTimeOffset? appendedAt, IDictionary<string, object?>? nativeHeaders)
     {
         try
         {
-            var properties = AmqpEnvelope.ToProperties(message, _source, appendedAt);
+            var properties = AmqpEnvelope.ToProperties(message, _source, appendedAt, nativeHeaders);
             _options.CustomizeProperties?.Invoke(properties, message);
             return channel.PublishAsync(target.Exchange, target.RoutingKey, target.Mandatory, properties, message.Body);
         }

@@ -72,14 +72,14 @@ public sealed class OutgoingCloudEventsTests
             await using (var consumer = await transport.Queue.ConsumeAsync(queue, (_, _) => throw new DeadLetterException("tests: set aside"), null, Ct))
             {
                 await transport.Queue.SendAsync(queue, failing, Ct);
-                var letter = await GetAsync(channel, DestinationNames.DeadLetterQueue(queue));
+                var letter = await TestBroker.GetOneAsync(channel, DestinationNames.DeadLetterQueue(queue), Ct);
                 Assert.Equal(failing.Id, letter.BasicProperties.MessageId);
                 Assert.DoesNotContain("x-dotnet-pub-seq-no", letter.BasicProperties.Headers!.Keys);
             }
 
             for (var i = 0; i < 2; i++)
             {
-                var sent = await GetAsync(channel, other);
+                var sent = await TestBroker.GetOneAsync(channel, other, Ct);
                 Assert.DoesNotContain("x-dotnet-pub-seq-no", sent.BasicProperties.Headers!.Keys);
             }
         }
@@ -126,22 +126,6 @@ public sealed class OutgoingCloudEventsTests
         {
             await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
         }
-    }
-
-    private static async Task<BasicGetResult> GetAsync(IChannel channel, string queue)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await channel.BasicGetAsync(queue, true, Ct) is { } got)
-            {
-                return got;
-            }
-
-            await Task.Delay(50, Ct);
-        }
-
-        throw new TimeoutException($"Nothing arrived in {queue} within 15 s.");
     }
 
     private static async Task<string?> PublishAndReadSourceAsync(Action<RabbitMqTransportOptions>? configure, Envelope message)
