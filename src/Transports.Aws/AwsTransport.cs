@@ -114,11 +114,14 @@ public sealed partial class AwsTransport : ITransport
             MaxDelay = TimeSpan.FromHours(11),
             MaxBatchEntries = BatchSend.MaxEntries,
             MaxBatchBytes = bodyLimit,
+            MessagingSystem = MessagingSystems.AwsSqs,
         };
         _fifoCapabilities = Capabilities with { OrderingByKey = true };
-        Publisher = EventBridge is null ? new SnsPublisher(this) : new EventBusPublisher(this, EventBridge, options.EventBus!);
+        Publisher = EventBridge is null
+            ? ProducerTelemetry.Instrument(new SnsPublisher(this), MessagingSystems.AwsSns)
+            : ProducerTelemetry.Instrument(new EventBusPublisher(this, EventBridge, options.EventBus!), MessagingSystems.AwsEventBridge);
         Subscriber = new SnsSubscriber(this);
-        Queue = new SqsQueue(this);
+        Queue = ProducerTelemetry.Instrument(new SqsQueue(this), MessagingSystems.AwsSqs);
         Stream = new UnsupportedStream(Name);
         Topology = new AwsTopology(this);
     }

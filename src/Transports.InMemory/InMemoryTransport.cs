@@ -54,10 +54,10 @@ public sealed class InMemoryTransport : ITransport, IDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = _loggerFactory.CreateLogger<InMemoryTransport>();
         Capabilities = options.ToCapabilities();
-        Publisher = new InMemoryPublisher(this);
+        Publisher = ProducerTelemetry.Instrument(new InMemoryPublisher(this), MessagingSystems.InMemory);
         Subscriber = new InMemorySubscriber(this);
-        Queue = new InMemoryQueue(this);
-        Stream = Capabilities.Streams ? new InMemoryStream(this) : new UnsupportedStream(Name);
+        Queue = ProducerTelemetry.Instrument(new InMemoryQueue(this), MessagingSystems.InMemory);
+        Stream = Capabilities.Streams ? ProducerTelemetry.Instrument(new InMemoryStream(this), MessagingSystems.InMemory) : new UnsupportedStream(Name);
         Topology = new InMemoryTopology(this);
     }
 

@@ -59,11 +59,12 @@ public sealed class KafkaTransport : ITransport
             ServerSideFiltering = false,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
+            MessagingSystem = MessagingSystems.Kafka,
         };
-        Publisher = new KafkaPublisher(this);
+        Publisher = ProducerTelemetry.Instrument(new KafkaPublisher(this), MessagingSystems.Kafka);
         Subscriber = new KafkaSubscriber(this);
-        Queue = new KafkaQueue(this);
-        Stream = new KafkaStream(this);
+        Queue = ProducerTelemetry.Instrument(new KafkaQueue(this), MessagingSystems.Kafka);
+        Stream = ProducerTelemetry.Instrument(new KafkaStream(this), MessagingSystems.Kafka);
         Topology = new KafkaTopology(this);
     }
 

@@ -81,15 +81,16 @@ public sealed partial class RabbitMqTransport : ITransport
             ServerSideFiltering = options.FilterOnBroker,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
+            MessagingSystem = MessagingSystems.RabbitMq,
 
             // A TTL retry queue could hold a message for up to 2^32-1 ms; one day is the longest delay a RetryPolicy
             // can ask for, and so the longest this adapter has been made and tested to hold.
             MaxDelay = TimeSpan.FromDays(1),
         };
-        Publisher = new RabbitMqPublisher(this);
+        Publisher = ProducerTelemetry.Instrument(new RabbitMqPublisher(this), MessagingSystems.RabbitMq);
         Subscriber = new RabbitMqSubscriber(this);
-        Queue = new RabbitMqQueue(this);
-        Stream = new RabbitMqStream(this);
+        Queue = ProducerTelemetry.Instrument(new RabbitMqQueue(this), MessagingSystems.RabbitMq);
+        Stream = ProducerTelemetry.Instrument(new RabbitMqStream(this), MessagingSystems.RabbitMq);
         Topology = new RabbitMqTopology(this);
     }
 

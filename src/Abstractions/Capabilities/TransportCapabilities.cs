@@ -33,6 +33,12 @@ public sealed record TransportCapabilities
     /// <value>Without it (the in-memory transport) everything not yet handled is lost when the process ends.</value>
     public bool Durable { get; init; }
 
+    /// <summary>The broker's name in telemetry: the OpenTelemetry attribute <c>messaging.system</c> on its consumers'
+    /// spans and metrics (see <see cref="MessagingSystems"/>).</summary>
+    /// <value>The default value is <see langword="null"/>: the transport's <see cref="ITransport.Name"/> in lowercase
+    /// (<c>inmemory</c>). Not a capability; declared here because every consumer already reads these values.</value>
+    public string? MessagingSystem { get; init; }
+
     /// <summary>The largest <see cref="Envelope.Body"/> accepted, in bytes; the transport keeps headroom for the
     /// envelope's metadata inside the broker's own limit.</summary>
     /// <value>A larger body is rejected before anything is sent with <see cref="MessageTooLargeException"/>.</value>

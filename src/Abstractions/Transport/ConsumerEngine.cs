@@ -30,6 +30,7 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
     private readonly ILeasingReceiver<TDelivery>? _leasing;
     private readonly IHandoffReceiver<TDelivery>? _handoff;
     private readonly HandlerPipeline _pipeline;
+    private readonly ConsumerTelemetry _telemetry;
     private readonly ConsumerEngineSettings _settings;
     private readonly KeyLanes<TDelivery>? _lanes;
     private readonly ILogger _logger;
@@ -73,7 +74,8 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
         _lanes = settings.Lanes == DeliveryLanes.None ? null : new KeyLanes<TDelivery>();
         _logger = loggerFactory.CreateLogger("Messaging.Adapters.Consuming");
         var holdDelayedRetries = settings.HoldsDelayedRetries || CapabilityGuard.HoldsDelayedRetries(settings.Capabilities, retry);
-        _pipeline = new HandlerPipeline(handler, retry, holdDelayedRetries, timeProvider, loggerFactory.CreateLogger<HandlerPipeline>());
+        _telemetry = new ConsumerTelemetry(settings.Capabilities.MessagingSystem ?? settings.Transport.ToLowerInvariant());
+        _pipeline = new HandlerPipeline(_telemetry.Instrument(handler), retry, holdDelayedRetries, timeProvider, loggerFactory.CreateLogger<HandlerPipeline>());
     }
 
     /// <inheritdoc />
@@ -301,6 +303,8 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
             return HandlingResult.Acknowledged(message.Attempt);
         }
 
+        var counted = _telemetry.BeginHandling(message);
+        var result = new HandlingResult { Outcome = HandlingOutcome.Release, Attempts = message.Attempt - 1 };
         CancellationTokenSource? lease = null;
         if (_leasing is not null)
         {
@@ -310,16 +314,18 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
 
         try
         {
-            return await _pipeline.HandleAsync(message, delivery.Scope.HandlerCancellation).ConfigureAwait(false);
+            result = await _pipeline.HandleAsync(message, delivery.Scope.HandlerCancellation).ConfigureAwait(false);
+            return result;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The pipeline catches handler failures; reaching here is a bug. Release rather than lose the message.
             LogPipelineFailed(_logger, message.Envelope.Id, _settings.Source, ex);
-            return new HandlingResult { Outcome = HandlingOutcome.Release, Attempts = message.Attempt - 1 };
+            return result;
         }
         finally
         {
+            _telemetry.EndHandling(message, counted, result);
             if (lease is not null)
             {
                 await lease.CancelAsync().ConfigureAwait(false);
@@ -359,6 +365,7 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
             else
             {
                 await _receiver.DeadLetterAsync(delivery, result.Message!).ConfigureAwait(false);
+                _telemetry.DeadLettered(delivery.Message);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -68,10 +68,16 @@ internal static class SqsEnvelope
 
         // Headers before the remaining extensions, so that as many headers as possible can be matched by filter policies.
         // A header that is a CloudEvents attribute of a foreign event (ce-subject, an extension) goes back out as that
-        // attribute, so retries and dead letters keep it in the binding's form.
+        // attribute, so retries and dead letters keep it in the binding's form. The trace context (which every traced
+        // message carries, and no filter matches) comes after the application's headers, so tracing never pushes one of
+        // those into the packed attribute.
         var candidates = new List<KeyValuePair<string, string>>();
         var packedHeaders = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in message.Headers.OrderBy(h => CloudEventHeaders.AttributeOf(h.Key) is null).ThenBy(h => EnvelopeHeaders.IsReserved(h.Key)).ThenBy(h => h.Key, StringComparer.Ordinal))
+        foreach (var (name, value) in message.Headers
+            .OrderBy(h => CloudEventHeaders.AttributeOf(h.Key) is null)
+            .ThenBy(h => EnvelopeHeaders.IsReserved(h.Key))
+            .ThenBy(h => h.Key is MessagingTelemetry.TraceParentHeader or MessagingTelemetry.TraceStateHeader)
+            .ThenBy(h => h.Key, StringComparer.Ordinal))
         {
             if (name == CloudEventHeaders.Source)
             {

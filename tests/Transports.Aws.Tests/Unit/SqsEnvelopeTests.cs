@@ -51,6 +51,28 @@ public sealed class SqsEnvelopeTests
     }
 
     [Fact]
+    public void The_trace_context_yields_its_attributes_to_the_applications_headers()
+    {
+        var headers = new Dictionary<string, string>
+        {
+            ["tenant"] = "acme",
+            ["x1"] = "1",
+            ["x2"] = "2",
+            ["zone"] = "eu",
+            [MessagingTelemetry.TraceParentHeader] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            [MessagingTelemetry.TraceStateHeader] = "vendor=1",
+        };
+        var sent = new Envelope("t", Encoding.UTF8.GetBytes("text")) { Headers = headers };
+
+        var wire = SqsEnvelope.ToWire(sent, "/test");
+
+        Assert.Contains(wire.Attributes, a => a.Key == SqsEnvelope.PackedAttribute);
+        Assert.Subset(wire.Attributes.Select(a => a.Key).ToHashSet(), new HashSet<string> { "tenant", "x1", "x2", "zone" });
+        Assert.DoesNotContain(wire.Attributes, a => a.Key == MessagingTelemetry.TraceParentHeader);
+        AssertSame(sent, SqsEnvelope.FromSqs(Received(wire)));
+    }
+
+    [Fact]
     public void Fields_with_text_SQS_refuses_as_attribute_values_travel_packed_and_round_trip()
     {
         var sent = new Envelope("t", "b"u8.ToArray()) { Key = "key \U0001F600", CorrelationId = "c\u0001", ReplyTo = "r" };

@@ -33,6 +33,8 @@ public sealed class AwsShutdown(AwsFixture f) : ShutdownScenarios<AwsFixture>(f)
 
 public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<AwsFixture>(f);
 
+public sealed class AwsTelemetry(AwsFixture f) : TelemetryScenarios<AwsFixture>(f);
+
 // The same areas with every queue and topic FIFO (AwsFifoFixture): ordering by key runs here.
 
 public sealed class AwsFifoFanOut(AwsFifoFixture f) : FanOutScenarios<AwsFifoFixture>(f);
@@ -62,3 +64,5 @@ public sealed class AwsFifoTopology(AwsFifoFixture f) : TopologyScenarios<AwsFif
 public sealed class AwsFifoShutdown(AwsFifoFixture f) : ShutdownScenarios<AwsFifoFixture>(f);
 
 public sealed class AwsFifoForeignMessages(AwsFifoFixture f) : ForeignMessageScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoTelemetry(AwsFifoFixture f) : TelemetryScenarios<AwsFifoFixture>(f);

@@ -27,6 +27,8 @@ public sealed class InMemoryEnvelopeRoundTrip(InMemoryFixture f) : EnvelopeRound
 
 public sealed class InMemoryForeignMessages(InMemoryFixture f) : ForeignMessageScenarios<InMemoryFixture>(f);
 
+public sealed class InMemoryTelemetry(InMemoryFixture f) : TelemetryScenarios<InMemoryFixture>(f);
+
 public sealed class InMemoryLimits(InMemoryFixture f) : LimitScenarios<InMemoryFixture>(f);
 
 public sealed class InMemoryTopology(InMemoryFixture f) : TopologyScenarios<InMemoryFixture>(f);
@@ -56,6 +58,8 @@ public sealed class InMemoryMinimalStreams(InMemoryMinimalFixture f) : StreamSce
 public sealed class InMemoryMinimalEnvelopeRoundTrip(InMemoryMinimalFixture f) : EnvelopeRoundTripScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalForeignMessages(InMemoryMinimalFixture f) : ForeignMessageScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalTelemetry(InMemoryMinimalFixture f) : TelemetryScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalLimits(InMemoryMinimalFixture f) : LimitScenarios<InMemoryMinimalFixture>(f);
 

@@ -31,3 +31,5 @@ public sealed class RabbitMqTopology(RabbitMqFixture f) : TopologyScenarios<Rabb
 
 public sealed class RabbitMqShutdown(RabbitMqFixture f) : ShutdownScenarios<RabbitMqFixture>(f);
 public sealed class RabbitMqForeignMessages(RabbitMqFixture f) : ForeignMessageScenarios<RabbitMqFixture>(f);
+
+public sealed class RabbitMqTelemetry(RabbitMqFixture f) : TelemetryScenarios<RabbitMqFixture>(f);
