@@ -251,3 +251,36 @@ internal sealed class RawClientPipeline(Uri uri) : IPipeline
         }
     }
 }
+
+/// <summary>
+/// The adapter with tracing and metrics listened to during each run (<see cref="Shared.TelemetryListener"/>: every span
+/// recorded, every measurement taken), beside the plain adapter, to report what telemetry costs per message.
+/// </summary>
+internal sealed class TracedAdapterPipeline(Uri uri) : IPipeline
+{
+    private readonly AdapterPipeline _inner = new(uri);
+    private Shared.TelemetryListener? _listener;
+
+    public string Name => "adapter traced";
+
+    /// <summary>Spans recorded in the last run: a check that the listener saw the run.</summary>
+    public long LastRunSpans { get; private set; }
+
+    public Task StartRunAsync(string queue, Scenario scenario, Recorder recorder)
+    {
+        _listener = new Shared.TelemetryListener();
+        return _inner.StartRunAsync(queue, scenario, recorder);
+    }
+
+    public Task ProduceAsync(Scenario scenario, Recorder recorder) => _inner.ProduceAsync(scenario, recorder);
+
+    public async Task EndRunAsync()
+    {
+        await _inner.EndRunAsync();
+        LastRunSpans = _listener?.Spans ?? 0;
+        _listener?.Dispose();
+        _listener = null;
+    }
+
+    public ValueTask DisposeAsync() => _inner.DisposeAsync();
+}

@@ -35,7 +35,8 @@ var scenarios = new[]
 var recorder = new Recorder();
 await using var adapter = new AdapterPipeline(uri);
 await using var raw = new RawClientPipeline(uri);
-IPipeline[] pipelines = [adapter, raw];
+await using var traced = new TracedAdapterPipeline(uri);
+IPipeline[] pipelines = [adapter, raw, traced];
 
 // Warm-up: every path of both pipelines once (JIT tiering, connections, channels), not reported.
 foreach (var scenario in scenarios)
@@ -57,7 +58,7 @@ for (var round = 0; round < options.Repeat; round++)
         {
             var run = await MeasureAsync(pipeline, scenario);
             (results.TryGetValue((scenario, pipeline.Name), out var list) ? list : results[(scenario, pipeline.Name)] = []).Add(run);
-            Progress($"{scenario.Describe(),-14} {pipeline.Name,-20} {run.MessagesPerSecond,10:N0} msg/s  p50 {run.P50,8:N0} µs  p99 {run.P99,8:N0} µs");
+            Progress($"{scenario.Describe(),-14} {pipeline.Name,-20} {run.MessagesPerSecond,10:N0} msg/s  p50 {run.P50,8:N0} µs  p99 {run.P99,8:N0} µs{(pipeline == traced ? $"  ({traced.LastRunSpans:N0} spans)" : "")}");
         }
     }
 }
@@ -130,11 +131,23 @@ string Report(Scenario[] cells, Dictionary<(Scenario, string), List<Run>> runs)
     }
 
     text.AppendLine();
+    text.AppendLine("With telemetry listened to (every span of the `Messaging.Adapters` source recorded, every measurement of its meter taken, no exporter), beside the same adapter without a listener:");
+    text.AppendLine();
+    text.AppendLine("| mode | throughput traced ÷ plain | CPU added (µs/msg) | allocation added (B/msg) |");
+    text.AppendLine("|---|---:|---:|---:|");
+    foreach (var scenario in cells)
+    {
+        var a = Median(runs[(scenario, adapter.Name)]);
+        var t = Median(runs[(scenario, traced.Name)]);
+        text.AppendLine(inv, $"| {scenario.Describe()}, {scenario.Messages:N0} msgs | {t.MessagesPerSecond / a.MessagesPerSecond:0.00}× | {t.CpuMicroseconds - a.CpuMicroseconds:N1} | {t.BytesPerMessage - a.BytesPerMessage:N0} |");
+    }
+
+    text.AppendLine();
     text.AppendLine("The last column is the adapter's speed relative to raw RabbitMQ.Client: throughput adapter ÷ raw, latency, CPU and allocation raw ÷ adapter; 1.00× is parity, the target is 0.90× or better. CPU and allocation are of this process only (the broker's are not counted).");
     text.AppendLine();
     foreach (var scenario in cells)
     {
-        foreach (var name in new[] { adapter.Name, raw.Name })
+        foreach (var name in new[] { adapter.Name, raw.Name, traced.Name })
         {
             text.AppendLine(inv, $"- {scenario.Describe()}, {name}: {string.Join(", ", runs[(scenario, name)].Select(x => x.MessagesPerSecond.ToString("N0", inv)))} msg/s");
         }
