@@ -155,4 +155,31 @@ $(tail -n 20 "$state/build-${dockerfile%.Dockerfile}.log")"
 
 build_image "$rabbitmq_image" rabbitmq.Dockerfile
 
+# --- Testcontainers' settings for this engine ------------------------------------------------------------------------
+# Testcontainers reads ~/.testcontainers.properties (environment variables win over it). Only what this engine needs
+# and the file does not already say is added, so a developer's own settings stay as they are:
+#  - docker.api.version: Testcontainers 4.16 asks for API 1.44; an older engine (Debian's 20.10 speaks 1.41) refuses it.
+#  - ryuk.disabled: the reaper's image cannot be pulled where no registry is reachable; Messaging.Adapters.Testing
+#    removes its containers itself (on disposal, and orphans of dead test processes on the next start).
+#  - host.override: this machine looks like a container to Testcontainers, which would hand out the bridge gateway
+#    instead of loopback for the mapped ports.
+properties="$HOME/.testcontainers.properties"
+add_property() {
+  local key="$1" value="$2" why="$3"
+  if ! grep -q "^[[:space:]]*$key[[:space:]]*=" "$properties" 2>/dev/null; then
+    echo "$key=$value" >>"$properties"
+    echo "Testcontainers: $key=$value added to $properties ($why)."
+  fi
+}
+if [ "$(printf '%s\n1.44\n' "$api" | sort -V | head -n 1)" != "1.44" ]; then
+  add_property docker.api.version "$api" "the engine speaks Docker API $api"
+fi
+ryuk_image="testcontainers/ryuk:0.14.0" # the reaper Testcontainers 4.16 starts
+if ! docker image inspect "$ryuk_image" >/dev/null 2>&1; then
+  add_property ryuk.disabled true "no $ryuk_image image on this engine"
+fi
+case "${DOCKER_HOST:-unix://}" in
+  unix://*) add_property host.override 127.0.0.1 "the engine runs on this machine: mapped ports are on loopback" ;;
+esac
+
 echo "Images ready: $base_image, $rabbitmq_image (MESSAGING_TESTING_RABBITMQ_IMAGE=$rabbitmq_image)."
