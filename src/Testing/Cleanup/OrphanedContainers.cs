@@ -1,3 +1,4 @@
+using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Configurations;
@@ -68,6 +69,10 @@ internal static class OrphanedContainers
         catch (DockerContainerNotFoundException)
         {
             // Another test process on the machine removed it first.
+        }
+        catch (DockerApiException error) when (error.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Another test process (or this one's other first start) is removing it now ("removal already in progress").
         }
     }
 }
