@@ -18,6 +18,8 @@ namespace Messaging.Adapters.Testing;
 /// </example>
 public sealed class MessagingBroker : IAsyncDisposable
 {
+    private const int PortAttempts = 3;
+
     private readonly IContainer container;
     private int disposed;
 
@@ -69,18 +71,26 @@ public sealed class MessagingBroker : IAsyncDisposable
         var image = definition.Image(options, Environment.GetEnvironmentVariable);
 
         await OrphanedContainers.RemoveAsync(cancellationToken).ConfigureAwait(false);
-        var container = definition.Create(
-            image, new Dictionary<string, string> { [ContainerOwner.Label] = ContainerOwner.Current.LabelValue });
-        try
+        var labels = new Dictionary<string, string> { [ContainerOwner.Label] = ContainerOwner.Current.LabelValue };
+        for (var attempt = 1; ; attempt++)
         {
-            await container.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new MessagingBroker(definition.Transport, image, container, definition.Settings(container, options));
-        }
-        catch
-        {
-            // A container that did not start (or whose settings could not be read) is removed before the error surfaces.
-            await container.DisposeAsync().ConfigureAwait(false);
-            throw;
+            var container = definition.Create(image, LoopbackPort.Free(), labels);
+            try
+            {
+                await container.StartAsync(cancellationToken).ConfigureAwait(false);
+                return new MessagingBroker(definition.Transport, image, container, definition.Settings(container, options));
+            }
+            catch (Exception error) when (attempt < PortAttempts && IsPortTaken(error))
+            {
+                // Another process took the free port between our look and the engine's bind: another port.
+                await container.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                // A container that did not start (or whose settings could not be read) is removed before the error surfaces.
+                await container.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
     }
 
@@ -90,12 +100,16 @@ public sealed class MessagingBroker : IAsyncDisposable
     public Task StopAsync(CancellationToken cancellationToken = default) => container.StopAsync(cancellationToken);
 
     /// <summary>
-    /// Starts a stopped broker again and waits until it accepts clients. Its port on this machine is the same as
-    /// before only if the engine hands it out again: <see cref="Settings"/> describe the first start.
+    /// Starts a stopped broker again and waits until it accepts clients, on the same port of this machine: the
+    /// <see cref="Settings"/> stay valid, and clients reconnect as they would to a restarted broker.
     /// </summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes when the broker accepts clients again.</returns>
     public Task StartAgainAsync(CancellationToken cancellationToken = default) => container.StartAsync(cancellationToken);
+
+    private static bool IsPortTaken(Exception error) =>
+        error.Message.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase)
+        || error.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Stops and removes the container; a second call does nothing.</summary>
     /// <returns>A task that completes when the container is gone.</returns>

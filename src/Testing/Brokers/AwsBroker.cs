@@ -19,8 +19,10 @@ internal sealed class AwsBroker : IBrokerDefinition
             MessagingBrokerOptions.DefaultLocalStackImage,
             environment);
 
-    public IContainer Create(string image, IReadOnlyDictionary<string, string> labels) =>
-        new LocalStackBuilder(image).WithLabel(labels).Build();
+    public ushort ContainerPort => LocalStackBuilder.LocalStackPort;
+
+    public IContainer Create(string image, ushort hostPort, IReadOnlyDictionary<string, string> labels) =>
+        new LocalStackBuilder(image).WithPortBinding(hostPort, ContainerPort).WithLabel(labels).Build();
 
     public IReadOnlyDictionary<string, string?> Settings(IContainer container, MessagingBrokerOptions options) =>
         Settings(new Uri(((LocalStackContainer)container).GetConnectionString()), options.AwsRegion);

@@ -15,8 +15,10 @@ internal sealed class KafkaBroker : IBrokerDefinition
             MessagingBrokerOptions.DefaultKafkaImage,
             environment);
 
-    public IContainer Create(string image, IReadOnlyDictionary<string, string> labels) =>
-        new KafkaBuilder(image).WithLabel(labels).Build();
+    public ushort ContainerPort => KafkaBuilder.KafkaPort;
+
+    public IContainer Create(string image, ushort hostPort, IReadOnlyDictionary<string, string> labels) =>
+        new KafkaBuilder(image).WithPortBinding(hostPort, ContainerPort).WithLabel(labels).Build();
 
     public IReadOnlyDictionary<string, string?> Settings(IContainer container, MessagingBrokerOptions options) =>
         Settings(((KafkaContainer)container).GetBootstrapAddress());

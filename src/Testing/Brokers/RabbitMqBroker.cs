@@ -15,8 +15,10 @@ internal sealed class RabbitMqBroker : IBrokerDefinition
             MessagingBrokerOptions.DefaultRabbitMqImage,
             environment);
 
-    public IContainer Create(string image, IReadOnlyDictionary<string, string> labels) =>
-        new RabbitMqBuilder(image).WithLabel(labels).Build();
+    public ushort ContainerPort => RabbitMqBuilder.RabbitMqPort;
+
+    public IContainer Create(string image, ushort hostPort, IReadOnlyDictionary<string, string> labels) =>
+        new RabbitMqBuilder(image).WithPortBinding(hostPort, ContainerPort).WithLabel(labels).Build();
 
     public IReadOnlyDictionary<string, string?> Settings(IContainer container, MessagingBrokerOptions options) =>
         Settings(new Uri(((RabbitMqContainer)container).GetConnectionString()));

@@ -23,7 +23,7 @@ public sealed class ContainerDefinitionTests
     {
         var labels = new Dictionary<string, string> { [ContainerOwner.Label] = ContainerOwner.Current.LabelValue };
 
-        var container = BrokerDefinitions.For(transport).Create(image, labels);
+        var container = BrokerDefinitions.For(transport).Create(image, 40000, labels);
         await using (container)
         {
             Assert.IsType(containerType, container);
