@@ -64,7 +64,8 @@ if ! command -v docker >/dev/null 2>&1 || ! engine_answers; then
     # No service manager runs on CI machines and in containers: dockerd runs detached from this script, and
     # supervises its own containerd. Without iptables it leaves the machine's firewall alone; ports are published
     # by the userland proxy, on loopback for the tests.
-    as_root setsid nohup dockerd --storage-driver=overlay2 --iptables=false --ip-masq=false \
+    # The socket belongs to the caller's group, so that the tests (and this script) reach the engine without root.
+    as_root setsid nohup dockerd --storage-driver=overlay2 --iptables=false --ip-masq=false --group "$(id -gn)" \
       >"$state/dockerd.log" 2>&1 </dev/null &
     deadline=$((SECONDS + engine_timeout))
     until engine_answers; do
