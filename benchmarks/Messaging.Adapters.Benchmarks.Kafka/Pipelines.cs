@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Confluent.Kafka;
+using Messaging.Adapters.Benchmarks.Shared;
 using Messaging.Adapters.Kafka;
 
 namespace Messaging.Adapters.Benchmarks.Kafka;
@@ -38,8 +39,7 @@ internal sealed class AdapterPipeline(string bootstrap) : IAsyncDisposable
                 }
             },
             new ConsumerOptions { MaxInFlight = maxInFlight });
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var elapsed = Stopwatch.StartNew();
+        var meter = RunMeter.Start();
         for (var sent = 0; sent < count; sent += 500)
         {
             var batch = new List<Envelope>(500);
@@ -54,8 +54,7 @@ internal sealed class AdapterPipeline(string bootstrap) : IAsyncDisposable
         }
 
         await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        elapsed.Stop();
-        return Result.From(count, elapsed, latencies, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
+        return meter.Stop(count, latencies);
     }
 
     public ValueTask DisposeAsync() => _transport.DisposeAsync();
@@ -88,7 +87,7 @@ internal sealed class RawPipeline(string bootstrap)
 
         consumer.Subscribe(topic);
         var latencies = new List<double>(count);
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var meter = RunMeter.Start();
         var elapsed = Stopwatch.StartNew();
         var producing = Task.Run(async () =>
         {
@@ -134,8 +133,8 @@ internal sealed class RawPipeline(string bootstrap)
         }
 
         await producing;
-        elapsed.Stop();
+        var measured = meter.Stop(handled, latencies);
         consumer.Close();
-        return Result.From(handled, elapsed, latencies, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
+        return measured;
     }
 }

@@ -1,16 +1,16 @@
 // The Kafka adapter beside raw Confluent.Kafka on the same cluster, in one run. See README.md.
 //   dotnet run -c Release --project benchmarks/Messaging.Adapters.Benchmarks.Kafka -- [--messages N] [--io-messages N] [--size BYTES]
-using System.Diagnostics;
-using System.Globalization;
 using Messaging.Adapters.Benchmarks.Kafka;
+using Messaging.Adapters.Benchmarks.Shared;
 
-var messages = Argument("--messages", 20_000);
-var ioMessages = Argument("--io-messages", 2_000);
-var size = Argument("--size", 256);
-#if DEBUG
-await Console.Error.WriteLineAsync("This is a Debug build; its numbers mean nothing. Run it with -c Release.");
-return 1;
-#else
+var messages = CommandLine.Argument(args, "--messages", 20_000);
+var ioMessages = CommandLine.Argument(args, "--io-messages", 2_000);
+var size = CommandLine.Argument(args, "--size", 256);
+if (ReleaseBuild.IsMissing())
+{
+    return 1;
+}
+
 var bootstrap = Cluster.Bootstrap();
 Console.WriteLine($"cluster: {bootstrap}; {messages:N0} messages of {size} B, {ioMessages:N0} for the 1 ms handler case");
 
@@ -26,33 +26,6 @@ var rows = new List<(string Case, Result Adapter, Result Raw)>
     ("handler awaits 1 ms", await adapter.RunAsync(ioMessages, size, TimeSpan.FromMilliseconds(1), maxInFlight: 64), await raw.RunAsync(ioMessages, size, TimeSpan.FromMilliseconds(1))),
 };
 
-Console.WriteLine();
-Console.WriteLine("| case | adapter msg/s | raw msg/s | throughput ratio | adapter p50/p99 µs | raw p50/p99 µs | adapter B/msg | raw B/msg |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|");
-foreach (var (name, a, r) in rows)
-{
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {a.PerSecond:N0} | {r.PerSecond:N0} | {a.PerSecond / r.PerSecond:0.00}x | {a.P50:N0}/{a.P99:N0} | {r.P50:N0}/{r.P99:N0} | {a.BytesPerMessage:N0} | {r.BytesPerMessage:N0} |"));
-}
+RatioTable.Print(rows);
 
 return 0;
-#endif
-
-int Argument(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-/// <summary>What one pipeline did in one case.</summary>
-internal sealed record Result(double PerSecond, double P50, double P99, double BytesPerMessage)
-{
-    public static Result From(int count, Stopwatch elapsed, List<double> latencies, long allocated)
-    {
-        latencies.Sort();
-        return new Result(
-            count / elapsed.Elapsed.TotalSeconds,
-            latencies.Count == 0 ? 0 : latencies[latencies.Count / 2],
-            latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * 0.99))],
-            (double)allocated / count);
-    }
-}

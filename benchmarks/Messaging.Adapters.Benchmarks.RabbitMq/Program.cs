@@ -6,6 +6,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
 using Messaging.Adapters.Benchmarks.RabbitMq;
+using Messaging.Adapters.Benchmarks.Shared;
 using Messaging.Adapters.RabbitMq;
 
 var options = Options.Parse(args);
@@ -92,8 +93,8 @@ async Task<Run> MeasureAsync(IPipeline pipeline, Scenario scenario)
         var (latencies, lastHandledAt) = recorder.Collect();
         return new Run(
             scenario.Messages / Stopwatch.GetElapsedTime(start, lastHandledAt).TotalSeconds,
-            Recorder.Percentile(latencies, 0.50),
-            Recorder.Percentile(latencies, 0.99),
+            Result.Percentile(latencies, 0.50),
+            Result.Percentile(latencies, 0.99),
             cpu.TotalMicroseconds / scenario.Messages,
             (double)allocated / scenario.Messages);
     }

@@ -74,6 +74,4 @@ internal sealed class Recorder
         Array.Sort(latencies);
         return (latencies, Volatile.Read(ref _lastHandledAt));
     }
-
-    public static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

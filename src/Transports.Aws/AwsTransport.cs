@@ -89,6 +89,7 @@ public sealed partial class AwsTransport : ITransport
         EventBridge = options.EventBus is null ? null : eventBridge;
         CloudEventsSource = "/messaging-adapters";
         Closing = _closing.Token;
+        Redrives = new RedriveLedger(_time);
         Provisioner = new TopologyProvisioner(Sqs, Sns, EventBridge, options);
         Sender = new SqsSender(this);
         var bodyLimit = (options.MaxMessageSize - AttributeHeadroom) / 4 * 3;
@@ -102,7 +103,7 @@ public sealed partial class AwsTransport : ITransport
         {
             Streams = false,
             StreamStartAtTime = false,
-            OrderingByKey = false,
+            OrderingByKey = options.Fifo,
             DelayedDelivery = true,
             ServerSideFiltering = true,
             Durable = true,
@@ -130,7 +131,8 @@ public sealed partial class AwsTransport : ITransport
     public string Endpoint { get; }
 
     /// <inheritdoc />
-    /// <remarks>What every destination offers: standard queues and topics, without ordering by key.</remarks>
+    /// <remarks>What every destination offers: without ordering by key, as standard queues and topics; with it where
+    /// every destination is FIFO (<see cref="AwsTransportOptions.Fifo"/>).</remarks>
     public TransportCapabilities Capabilities { get; }
 
     /// <inheritdoc />
@@ -173,15 +175,19 @@ public sealed partial class AwsTransport : ITransport
     /// <summary>The attempts made on messages this transport's consumers gave back to SQS.</summary>
     internal AttemptLedger Attempts { get; } = new();
 
+    /// <summary>The dead letters this transport's consumers received, so that a redrive to a FIFO queue is not deduplicated.</summary>
+    internal RedriveLedger Redrives { get; }
+
     internal string CloudEventsSource { get; }
 
     /// <summary>Cancelled when the transport is disposed: ends the requests no consumer waits for any more.</summary>
     internal CancellationToken Closing { get; }
 
     /// <inheritdoc />
-    /// <remarks>A FIFO queue or topic (a name with a <c>fifo</c> segment, such as <c>orders.fifo</c>) keeps the order of
-    /// each key; every other destination offers <see cref="Capabilities"/>.</remarks>
-    public TransportCapabilities CapabilitiesOf(string destination) => AwsNames.IsFifo(destination) ? _fifoCapabilities : Capabilities;
+    /// <remarks>A FIFO queue or topic (a name with a <c>fifo</c> segment, such as <c>orders.fifo</c>, or every one with
+    /// <see cref="AwsTransportOptions.Fifo"/>) keeps the order of each key; every other destination offers
+    /// <see cref="Capabilities"/>.</remarks>
+    public TransportCapabilities CapabilitiesOf(string destination) => Options.IsFifo(destination) ? _fifoCapabilities : Capabilities;
 
     /// <summary>Stops every consumer of this transport (their messages are released to SQS), then refuses further work
     /// with <see cref="ObjectDisposedException"/>.</summary>

@@ -86,6 +86,17 @@ public sealed class AwsTransportOptions : TransportOptions
     /// <value>The default value is 4. Valid values are 0 to 20.</value>
     public int MaxErrorRetry { get; set; } = 4;
 
+    /// <summary>Whether every queue and topic is FIFO, not only those whose name has a <c>fifo</c> segment.</summary>
+    /// <value>The default value is <see langword="false"/>: a name such as <c>orders.fifo</c> is FIFO, every other
+    /// destination standard.</value>
+    /// <remarks>With <see langword="true"/>, every queue, subscription queue and dead-letter queue is an SQS FIFO queue
+    /// and every topic an SNS FIFO topic (their AWS names end in <c>.fifo</c>), so application code keeps portable names
+    /// and still gets <see cref="TransportCapabilities.OrderingByKey"/> everywhere: the key is the message group id (the
+    /// message id where there is no key) and the message id the deduplication id. FIFO's limits apply everywhere too
+    /// (AWS's throughput per queue and per message group; a message sent again with the same id within 5 minutes is
+    /// dropped). It cannot be combined with <see cref="EventBus"/>, which keeps no order.</remarks>
+    public bool Fifo { get; set; }
+
     /// <summary>The EventBridge event bus topics are published on instead of SNS (name or ARN).</summary>
     /// <value>The default value is <see langword="null"/>: topics are SNS topics.</value>
     /// <remarks>With a bus, a publish is a <c>PutEvents</c> (the message type as <c>detail-type</c>, the message as a
@@ -104,8 +115,12 @@ public sealed class AwsTransportOptions : TransportOptions
     /// It runs last and can break the library's guarantees. The SQS client itself is <see cref="AwsTransport.Sqs"/>.</remarks>
     public Action<AmazonSQSConfig>? ConfigureSqs { get; set; }
 
+    /// <summary>Whether the destination is FIFO: every destination with <see cref="Fifo"/>, else a name with a
+    /// <c>fifo</c> segment.</summary>
+    internal bool IsFifo(string destination) => Fifo || Topology.AwsNames.IsFifo(destination);
+
     /// <summary>The options, for logs (no credentials are held here).</summary>
     /// <returns>A description of the options.</returns>
     public override string ToString() =>
-        $"Aws {{ Region = {Region ?? "(SDK chain)"}, ServiceUrl = {ServiceUrl?.ToString() ?? "(SDK chain)"}, Profile = {Profile ?? "(default)"}, ProvisionOnFirstUse = {ProvisionOnFirstUse}, MaxMessageSize = {MaxMessageSize}, VisibilityTimeout = {VisibilityTimeout} }}";
+        $"Aws {{ Region = {Region ?? "(SDK chain)"}, ServiceUrl = {ServiceUrl?.ToString() ?? "(SDK chain)"}, Profile = {Profile ?? "(default)"}, ProvisionOnFirstUse = {ProvisionOnFirstUse}, MaxMessageSize = {MaxMessageSize}, VisibilityTimeout = {VisibilityTimeout}, Fifo = {Fifo} }}";
 }

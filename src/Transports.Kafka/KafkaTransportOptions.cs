@@ -75,6 +75,10 @@ public sealed class KafkaTransportOptions : TransportOptions
     /// <summary>How long a revoked partition's running handlers may take to finish before they are cancelled and their
     /// messages left uncommitted for the partition's next owner.</summary>
     /// <value>The default value is 10 seconds. Valid values are 0 to 5 minutes.</value>
+    /// <remarks>Keep it well below the time the group waits for members to rejoin a rebalance (a broker:
+    /// <c>max.poll.interval.ms</c>, 5 minutes by default; librdkafka's mock cluster: the session timeout less a
+    /// second). A member still waiting for its handlers after that is left out of the rebalance: its partitions go to
+    /// others at once, and their messages may reach the next owner without <see cref="ReceivedMessage.Redelivered"/>.</remarks>
     public TimeSpan RevokeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many messages a stream reader keeps ready ahead of its handler, per reader.</summary>

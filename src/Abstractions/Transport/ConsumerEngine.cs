@@ -397,6 +397,10 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
     }
 
     /// <summary>The receive loop of a pulling receiver: asks for at most the free credit, dispatches what comes.</summary>
+    // How long a pull waits for a receiver's preferred batch of credit while handlers run: a few handler completions
+    // on a busy consumer, and never long enough to matter when the consumer is idle (it then has all its credit).
+    private static readonly TimeSpan BatchCreditWait = TimeSpan.FromMilliseconds(10);
+
     private async Task PullAsync()
     {
         var batch = new List<TDelivery>();
@@ -404,7 +408,7 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
         {
             try
             {
-                var free = await WaitForCreditAsync().ConfigureAwait(false);
+                var free = await WaitForCreditAsync(Math.Min(_puller!.PreferredBatch, _settings.MaxInFlight)).ConfigureAwait(false);
                 if (free == 0)
                 {
                     return;
@@ -430,26 +434,46 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
     }
 
     /// <summary>Waits until some in-flight credit is free; 0 when the consumer stops first.</summary>
-    private async Task<int> WaitForCreditAsync()
+    /// <summary>Waits until credit is free: <paramref name="wanted"/> of it, or any after <see cref="BatchCreditWait"/>
+    /// while handlers run; 0 when the consumer stops.</summary>
+    private async Task<int> WaitForCreditAsync(int wanted)
     {
+        long? settleBy = null;
         while (true)
         {
             var free = _settings.MaxInFlight - Volatile.Read(ref _outstanding);
-            if (free > 0)
+            if (free >= wanted || (free > 0 && settleBy is { } due && Environment.TickCount64 >= due))
             {
                 return free;
             }
 
+            if (free > 0)
+            {
+                settleBy ??= Environment.TickCount64 + (long)BatchCreditWait.TotalMilliseconds;
+            }
+
             var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.Exchange(ref _creditWaiter, signal);
-            if (_settings.MaxInFlight - Interlocked.CompareExchange(ref _outstanding, 0, 0) > 0)
+            var now = _settings.MaxInFlight - Interlocked.CompareExchange(ref _outstanding, 0, 0);
+            if (now >= wanted || (now > 0 && settleBy is null))
             {
                 continue;
             }
 
             try
             {
-                await signal.Task.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                if (settleBy is { } deadline)
+                {
+                    await signal.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)), _stopping.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await signal.Task.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                }
+            }
+            catch (TimeoutException)
+            {
+                // Settled for the credit there is.
             }
             catch (OperationCanceledException)
             {

@@ -79,6 +79,12 @@ public interface IPullingReceiver<TDelivery> : IDeliveryReceiver<TDelivery>
     /// <param name="cancellationToken">Cancelled when the consumer stops.</param>
     /// <returns>A task that completes when deliveries were added (possibly none, after a poll timeout).</returns>
     ValueTask ReceiveAsync(int maxCount, List<TDelivery> into, CancellationToken cancellationToken);
+
+    /// <summary>How many deliveries one request brings at best (SQS: 10). While handlers run and less credit than this
+    /// is free, the engine waits a few milliseconds for more before it asks, so that a saturated consumer's requests
+    /// carry full batches instead of one message each (each request costs a round trip, and on SQS money).</summary>
+    /// <value>The default value is 1: ask as soon as any credit is free.</value>
+    int PreferredBatch => 1;
 }
 
 /// <summary>

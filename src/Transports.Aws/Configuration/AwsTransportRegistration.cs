@@ -73,6 +73,11 @@ internal sealed class AwsTransportOptionsValidator : IValidateOptions<AwsTranspo
             problems.Add($"{Prefix}EventBus must be an EventBridge bus name or ARN ([A-Za-z0-9._-/:]), was '{bus}'.");
         }
 
+        if (options.Fifo && options.EventBus is not null)
+        {
+            problems.Add($"{Prefix}Fifo cannot be combined with {Prefix}EventBus: an EventBridge bus keeps no order, so its topics cannot be FIFO.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.EventSource) || options.EventSource.StartsWith("aws.", StringComparison.Ordinal) || options.EventSource.Length > 256)
         {
             problems.Add($"{Prefix}EventSource must be 1..256 characters not starting with 'aws.', was '{options.EventSource}'.");

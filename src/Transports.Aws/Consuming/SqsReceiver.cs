@@ -33,6 +33,7 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
     private readonly SettlementBatcher<string> _deletes;
     private readonly int _visibilitySeconds;
     private readonly Random _jitter = new();
+    private readonly bool _fromDeadLetterQueue;
     private DeliveryScope? _scope;
     private int _failedReceives;
 
@@ -46,6 +47,7 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
         _visibilitySeconds = (int)Math.Ceiling(transport.Options.VisibilityTimeout.TotalSeconds);
         LeaseRenewalInterval = transport.Options.VisibilityTimeout / 3;
         _deletes = new SettlementBatcher<string>(DeleteBatchAsync, BatchSend.MaxEntries);
+        _fromDeadLetterQueue = queue.Name.EndsWith(DestinationNames.DeadLetterSuffix, StringComparison.Ordinal);
     }
 
     public TimeSpan LeaseRenewalInterval { get; }
@@ -58,6 +60,9 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
         _scope = sink.CreateScope("SQS queue " + _queue.Name);
         return Task.CompletedTask;
     }
+
+    /// <summary>A receive brings up to 10 messages: a busy consumer waits a moment for 10 free slots before asking.</summary>
+    public int PreferredBatch => BatchSend.MaxEntries;
 
     public async ValueTask ReceiveAsync(int maxCount, List<SqsDelivery> into, CancellationToken cancellationToken)
     {
@@ -120,7 +125,10 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
 
     public async ValueTask DeadLetterAsync(SqsDelivery delivery, Envelope deadLetter)
     {
-        await _transport.Sender.SendAsync(DestinationNames.DeadLetterQueue(_queue.Name), [deadLetter], batch: false, create: true, CancellationToken.None).ConfigureAwait(false);
+        // On a FIFO dead-letter queue the deduplication id is this receive's message, not the envelope's id: a message
+        // redriven and dead-lettered again within 5 minutes would otherwise be dropped as a duplicate of its first dead
+        // letter (and then deleted here: lost). The same received message dead-lettered twice is still deduplicated.
+        await _transport.Sender.SendAsync(DestinationNames.DeadLetterQueue(_queue.Name), [deadLetter], batch: false, create: true, CancellationToken.None, deduplicationId: "dead-letter-" + delivery.SqsMessageId).ConfigureAwait(false);
         await _deletes.SettleAsync(delivery.ReceiptHandle).ConfigureAwait(false);
     }
 
@@ -172,6 +180,11 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
         var receiveCount = ReceiveCount(message);
         var attempt = AttemptOf(message, envelope);
         _transport.Attempts.Forget(message.MessageId);
+        if (_fromDeadLetterQueue)
+        {
+            _transport.Redrives.Received(envelope.Id, message.MessageId);
+        }
+
         var received = new ReceivedMessage(envelope, _queue.Name, attempt, redelivered: receiveCount > 1)
         {
             DeliveryCount = receiveCount,

@@ -205,7 +205,10 @@ internal static class SqsEnvelope
             }
         }
 
-        if (!attributes.Any(a => a.Key == PartitionKey) && GroupId(message) is { } group)
+        // A FIFO message's group is its key, unless it is the message's own id: what a keyless message is sent with
+        // (every FIFO message needs a group), which must arrive keyless.
+        if (!attributes.Any(a => a.Key == PartitionKey) && GroupId(message) is { } group
+            && !attributes.Any(a => a.Key == Id && a.Value as string == group))
         {
             incoming.AddCloudEventAttribute("partitionkey", group);
         }

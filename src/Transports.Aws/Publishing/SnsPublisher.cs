@@ -30,7 +30,7 @@ internal sealed class SnsPublisher(AwsTransport transport) : IPublisher
     private async Task PublishAsync(string topic, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
     {
         var wires = transport.ToWire(topic, messages);
-        var fifo = AwsNames.IsFifo(topic);
+        var fifo = transport.Options.IsFifo(topic);
         var snsMessages = new SnsMessage[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {

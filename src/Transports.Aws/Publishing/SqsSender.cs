@@ -7,29 +7,31 @@ namespace Messaging.Adapters.Aws.Publishing;
 
 /// <summary>
 /// Sends to SQS queues: <c>SendMessage</c> for one message, <c>SendMessageBatch</c> (10 per request) for a batch; on a
-/// FIFO queue the key is the message group id (the id where there is no key) and the message id the deduplication id.
+/// FIFO queue the key is the message group id (the id where there is no key) and the message id the deduplication id
+/// (but for a dead letter re-sent: <see cref="Consuming.RedriveLedger"/>).
 /// </summary>
 internal sealed class SqsSender(AwsTransport transport)
 {
-    /// <summary>Sends; completes when SQS has stored every message.</summary>
-    public async Task SendAsync(string queue, IReadOnlyList<Envelope> messages, bool batch, bool create, CancellationToken cancellationToken)
+    /// <summary>Sends; completes when SQS has stored every message. <paramref name="deduplicationId"/>, on a FIFO queue,
+    /// is the deduplication id of a single message instead of its id.</summary>
+    public async Task SendAsync(string queue, IReadOnlyList<Envelope> messages, bool batch, bool create, CancellationToken cancellationToken, string? deduplicationId = null)
     {
         var wires = transport.ToWire(queue, messages);
         var info = await transport.Provisioner.QueueAsync(queue, create, cancellationToken).ConfigureAwait(false);
         try
         {
-            await SendAsync(info, messages, wires, batch, cancellationToken).ConfigureAwait(false);
+            await SendAsync(info, messages, wires, batch, deduplicationId, cancellationToken).ConfigureAwait(false);
         }
         catch (AwsDestinationNotFoundException) when (create)
         {
             // Deleted since its URL was remembered: create it again, once.
             transport.Provisioner.Forget(queue);
             info = await transport.Provisioner.QueueAsync(queue, create, cancellationToken).ConfigureAwait(false);
-            await SendAsync(info, messages, wires, batch, cancellationToken).ConfigureAwait(false);
+            await SendAsync(info, messages, wires, batch, deduplicationId, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task SendAsync(QueueInfo queue, IReadOnlyList<Envelope> messages, WireMessage[] wires, bool batch, CancellationToken cancellationToken)
+    private async Task SendAsync(QueueInfo queue, IReadOnlyList<Envelope> messages, WireMessage[] wires, bool batch, string? deduplicationId, CancellationToken cancellationToken)
     {
         var sqs = transport.Sqs;
         if (!batch)
@@ -38,7 +40,7 @@ internal sealed class SqsSender(AwsTransport transport)
             if (queue.Fifo)
             {
                 request.MessageGroupId = messages[0].Key ?? messages[0].Id;
-                request.MessageDeduplicationId = messages[0].Id;
+                request.MessageDeduplicationId = deduplicationId ?? DeduplicationIdOf(messages[0]);
             }
 
             await SqsErrors.CallAsync("SendMessage", queue.Name, () => sqs.SendMessageAsync(request, cancellationToken)).ConfigureAwait(false);
@@ -54,7 +56,7 @@ internal sealed class SqsSender(AwsTransport transport)
                 if (queue.Fifo)
                 {
                     entry.MessageGroupId = messages[i].Key ?? messages[i].Id;
-                    entry.MessageDeduplicationId = messages[i].Id;
+                    entry.MessageDeduplicationId = DeduplicationIdOf(messages[i]);
                 }
 
                 entries.Add(entry);
@@ -66,4 +68,7 @@ internal sealed class SqsSender(AwsTransport transport)
                 .ToList();
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The message id, or a fresh deduplication id for a dead letter sent again (a redrive).</summary>
+    private string DeduplicationIdOf(Envelope message) => transport.Redrives.DeduplicationIdOf(message.Id) ?? message.Id;
 }

@@ -21,9 +21,12 @@ internal static class AwsNames
 
     /// <summary>The physical name: <c>.</c> as <c>-</c>, <c>.fifo</c> at the end of a FIFO name, and a name over 80
     /// characters cut to its first characters plus <c>-</c> and 8 hex digits of the SHA-256 of the whole.</summary>
-    public static string Physical(string name)
+    public static string Physical(string name) => Physical(name, IsFifo(name));
+
+    /// <summary>The physical name of a destination that is FIFO or not whatever its name says
+    /// (<see cref="AwsTransportOptions.Fifo"/>).</summary>
+    public static string Physical(string name, bool fifo)
     {
-        var fifo = IsFifo(name);
         var stem = fifo && name.EndsWith(FifoSuffix, StringComparison.Ordinal) ? name[..^FifoSuffix.Length] : name;
         stem = stem.Replace('.', '-');
         var room = MaxLength - (fifo ? FifoSuffix.Length : 0);

@@ -267,7 +267,7 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
             ["MaximumMessageSize"] = options.MaxMessageSize.ToString(CultureInfo.InvariantCulture),
             ["VisibilityTimeout"] = ((int)Math.Ceiling(options.VisibilityTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
         };
-        if (AwsNames.IsFifo(name))
+        if (options.IsFifo(name))
         {
             attributes["FifoQueue"] = "true";
         }
@@ -282,7 +282,7 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
             }.ToJsonString();
         }
 
-        var physical = AwsNames.Physical(name);
+        var physical = Physical(name);
         CreateQueueResponse created;
         try
         {
@@ -293,12 +293,12 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
             throw new TopologyConflictException(physical, "an SQS queue with other attributes", string.Join(", ", attributes.Select(a => $"{a.Key}={a.Value}")), ex);
         }
 
-        return new QueueInfo(name, created.QueueUrl, await ArnOfAsync(name, created.QueueUrl).ConfigureAwait(false), AwsNames.IsFifo(name));
+        return new QueueInfo(name, created.QueueUrl, await ArnOfAsync(name, created.QueueUrl).ConfigureAwait(false), options.IsFifo(name));
     }
 
     private async Task<QueueInfo> FindQueueAsync(string name) =>
         await TryFindQueueAsync(name, CancellationToken.None).ConfigureAwait(false)
-        ?? throw new AwsDestinationNotFoundException("SQS", "GetQueueUrl", name, "AWS.SimpleQueueService.NonExistentQueue", System.Net.HttpStatusCode.BadRequest, $"SQS has no queue '{AwsNames.Physical(name)}' (Messaging:Aws:ProvisionOnFirstUse is off: create it with ITopology.EnsureAsync).");
+        ?? throw new AwsDestinationNotFoundException("SQS", "GetQueueUrl", name, "AWS.SimpleQueueService.NonExistentQueue", System.Net.HttpStatusCode.BadRequest, $"SQS has no queue '{Physical(name)}' (Messaging:Aws:ProvisionOnFirstUse is off: create it with ITopology.EnsureAsync).");
 
     private async Task<QueueInfo?> TryFindQueueAsync(string name, CancellationToken cancellationToken)
     {
@@ -309,8 +309,8 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
 
         try
         {
-            var found = await SqsErrors.CallAsync("GetQueueUrl", name, () => sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = AwsNames.Physical(name) }, cancellationToken)).ConfigureAwait(false);
-            return new QueueInfo(name, found.QueueUrl, await ArnOfAsync(name, found.QueueUrl).ConfigureAwait(false), AwsNames.IsFifo(name));
+            var found = await SqsErrors.CallAsync("GetQueueUrl", name, () => sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = Physical(name) }, cancellationToken)).ConfigureAwait(false);
+            return new QueueInfo(name, found.QueueUrl, await ArnOfAsync(name, found.QueueUrl).ConfigureAwait(false), options.IsFifo(name));
         }
         catch (AwsDestinationNotFoundException)
         {
@@ -348,12 +348,12 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
     private Task<string> CreateTopicAsync(string name)
     {
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (AwsNames.IsFifo(name))
+        if (options.IsFifo(name))
         {
             attributes["FifoTopic"] = "true";
         }
 
-        return sns.CreateTopicAsync(AwsNames.Physical(name), attributes, name, CancellationToken.None);
+        return sns.CreateTopicAsync(Physical(name), attributes, name, CancellationToken.None);
     }
 
     private string? KnownTopic(string name) =>
@@ -361,11 +361,14 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
 
     /// <summary>The ARN a topic has in the partition, region and account of a queue: <c>arn:aws:sqs:r:a:q</c> gives
     /// <c>arn:aws:sns:r:a:&lt;topic&gt;</c>.</summary>
-    internal static string? TopicArnBeside(string queueArn, string topic)
+    internal string? TopicArnBeside(string queueArn, string topic)
     {
         var parts = queueArn.Split(':');
-        return parts.Length == 6 && parts[0] == "arn" ? $"arn:{parts[1]}:sns:{parts[3]}:{parts[4]}:{AwsNames.Physical(topic)}" : null;
+        return parts.Length == 6 && parts[0] == "arn" ? $"arn:{parts[1]}:sns:{parts[3]}:{parts[4]}:{Physical(topic)}" : null;
     }
+
+    /// <summary>The AWS name of a queue or topic, FIFO where the options or the name say so.</summary>
+    private string Physical(string name) => AwsNames.Physical(name, options.IsFifo(name));
 
     private async Task<string?> TryFindTopicAsync(string name, CancellationToken cancellationToken)
     {

@@ -413,17 +413,14 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
 
         var finals = ending.Select(p => p.Close()).OfType<TopicPartitionOffset>().ToList();
-        if (lost)
-        {
-            return;
-        }
 
         // Messages handed out but not finished are read again by the partition's next owner: mark them redelivered.
+        // Also when the partitions were lost: the marks live beside the group, not in its generation.
         _delivered.Write(ending
             .Where(p => p.HandedOutTo > Math.Max(p.RedeliveredBelow, finals.FirstOrDefault(f => f.TopicPartition == p.TopicPartition)?.Offset.Value ?? -1))
             .Select(p => new TopicPartitionOffset(p.TopicPartition, p.HandedOutTo))
             .ToList());
-        if (finals.Count == 0)
+        if (lost || finals.Count == 0)
         {
             return;
         }

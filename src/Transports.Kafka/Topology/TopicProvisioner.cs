@@ -87,6 +87,14 @@ internal sealed class TopicProvisioner(Lazy<IAdminClient> admin, KafkaTransportO
     {
         if (!options.ProvisionOnFirstUse)
         {
+            // Checked once (remembered when it exists): a producer would otherwise wait out its message timeout on a
+            // missing topic, and a consumer would wait for partitions that never come.
+            if (!await ExistsAsync(topic, CancellationToken.None).ConfigureAwait(false))
+            {
+                throw new KafkaTopicNotFoundException(topic,
+                    $"Kafka topic '{topic}' does not exist, and Messaging:Kafka:ProvisionOnFirstUse is off, so the transport does not create it: create it (ITopology.EnsureAsync, or the cluster's own tools), or turn provisioning on.");
+            }
+
             return;
         }
 

@@ -161,6 +161,34 @@ public sealed class ConsumerEngineTests
     }
 
     [Fact]
+    public async Task A_busy_consumer_asks_a_receiver_that_prefers_batches_for_full_batches()
+    {
+        // 64 handlers of about 1 ms free their credit one at a time: without waiting for the preferred batch, nearly
+        // every request would ask for one or two messages.
+        const int Total = 2_000;
+        var receiver = new PullingReceiver(total: Total) { Preferred = 10 };
+        var handled = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var engine = new ConsumerEngine<ScriptedReceiver.Item>(receiver, async (_, ct) =>
+        {
+            await Task.Delay(1, ct);
+            if (Interlocked.Increment(ref handled) == Total)
+            {
+                all.TrySetResult();
+            }
+        }, RetryPolicy.None, Settings(maxInFlight: 64));
+        await engine.StartAsync(Ct);
+
+        await all.Task.WaitAsync(WaitLimit, Ct);
+        await engine.StopAsync(Ct);
+
+        var asked = receiver.Asked.Where(a => a.Max < Total).Select(a => Math.Min(a.Max, 10)).ToList();
+        var average = asked.Average();
+        Assert.True(average >= 8, $"requests asked for {average:0.0} messages on average (of at most 10); {asked.Count(a => a < 10)} of {asked.Count} asked for fewer than 10");
+        Assert.All(receiver.Asked, a => Assert.True(a.Max + a.Outstanding <= 64, $"asked for {a.Max} with {a.Outstanding} outstanding"));
+    }
+
+    [Fact]
     public async Task A_leasing_receiver_has_its_lease_renewed_while_the_handler_runs_and_not_after()
     {
         var receiver = new LeasingReceiver();
@@ -285,6 +313,10 @@ public sealed class ConsumerEngineTests
         private int _next;
 
         public ConcurrentQueue<(int Max, int Outstanding)> Asked { get; } = new();
+
+        public int Preferred { get; init; } = 1;
+
+        public int PreferredBatch => Preferred;
 
         private int _outstanding;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Amazon.SQS.Model;
 using Messaging.Adapters.Aws.Tests.Support;
 
 namespace Messaging.Adapters.Aws.Tests.Emulator;
@@ -84,6 +85,64 @@ public sealed class FifoTests
         {
             await transport.Topology.DeleteAsync(Destination.ForSubscription(topic, "audit"), CancellationToken.None);
             await transport.Topology.DeleteAsync(Destination.Topic(topic), CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_dead_letter_redriven_twice_within_the_deduplication_interval_is_neither_dropped_nor_lost()
+    {
+        // SQS FIFO drops a message whose deduplication id it saw in the last 5 minutes. The message id is that id, so a
+        // redrive (the same id again) and a second dead letter of the same message would both vanish without
+        // RedriveLedger and the dead letter's own deduplication id.
+        var deduplicationIds = new ConcurrentQueue<string>();
+        await using var transport = EmulatorTransport.Create(o => o.Fifo = true, intercept: (_, args, real) =>
+        {
+            if (args is [SendMessageRequest request, ..])
+            {
+                deduplicationIds.Enqueue(request.MessageDeduplicationId);
+            }
+
+            return real();
+        });
+        var queue = EmulatorTransport.UniqueName("redrive");
+        var deadLetterQueue = DestinationNames.DeadLetterQueue(queue);
+        try
+        {
+            var message = new Envelope("fifo.redrive", "{}"u8.ToArray()) { Key = "customer-1" };
+            var attempts = 0;
+            var handled = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var consumer = await transport.Queue.ConsumeAsync(queue, (received, _) =>
+            {
+                // Fails on its first delivery and on its first redrive; the second redrive is handled.
+                if (Interlocked.Increment(ref attempts) <= 2)
+                {
+                    throw new InvalidOperationException("not fixed yet");
+                }
+
+                handled.TrySetResult(received);
+                return ValueTask.CompletedTask;
+            }, new ConsumerOptions { Retry = RetryPolicy.None, Ordering = MessageOrdering.ByKey }, Ct);
+            await using var redrive = await DeadLetterRedrive.StartAsync(transport.Queue, deadLetterQueue, Ct);
+
+            await transport.Queue.SendAsync(queue, message, Ct);
+
+            var delivered = await handled.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            Assert.Equal(message.Id, delivered.Envelope.Id);
+            Assert.Equal("customer-1", delivered.Envelope.Key);
+            Assert.Equal(3, Volatile.Read(ref attempts));
+
+            // Sent, dead-lettered, redriven, dead-lettered again, redriven again: five sends, five deduplication ids.
+            var sent = deduplicationIds.ToList();
+            Assert.Equal(5, sent.Count);
+            Assert.Equal(5, sent.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(message.Id, sent[0]);
+            Assert.Equal(2, sent.Count(id => id.StartsWith("dead-letter-", StringComparison.Ordinal)));
+            Assert.Equal(2, sent.Count(id => id.StartsWith("redrive-", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.Queue(deadLetterQueue), CancellationToken.None);
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
         }
     }
 

@@ -45,9 +45,16 @@ public sealed class RegistrationTests
     [InlineData("Messaging:Aws:Region", "EU West", "Messaging:Aws:Region must be an AWS region name")]
     [InlineData("Messaging:Aws:ServiceUrl", "ftp://x/", "Messaging:Aws:ServiceUrl must be an absolute http:// or https:// URL")]
     [InlineData("Messaging:Aws:MaxReceiveCount", "0", "Messaging:Aws:MaxReceiveCount must be 1..1000, was 0.")]
-    public void A_bad_option_stops_start_up_naming_the_key(string key, string value, string expected)
+    [InlineData("Messaging:Aws:Fifo", "true", "Messaging:Aws:Fifo cannot be combined with Messaging:Aws:EventBus", "Messaging:Aws:EventBus", "orders-bus")]
+    public void A_bad_option_stops_start_up_naming_the_key(string key, string value, string expected, string? otherKey = null, string? otherValue = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Messaging:Transport", "Aws"), new(key, value)]).Build();
+        var settings = new List<KeyValuePair<string, string?>> { new("Messaging:Transport", "Aws"), new(key, value) };
+        if (otherKey is not null)
+        {
+            settings.Add(new(otherKey, otherValue));
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         using var provider = new ServiceCollection().AddMessaging(configuration).BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AwsTransportOptions>>().Value);
@@ -122,5 +129,19 @@ public sealed class RegistrationTests
             transport.Queue.ConsumeAsync("orders", (_, _) => ValueTask.CompletedTask, new ConsumerOptions { Ordering = MessageOrdering.ByKey }, TestContext.Current.CancellationToken));
         Assert.Equal(nameof(TransportCapabilities.OrderingByKey), error.Capability);
         await Assert.ThrowsAsync<CapabilityNotSupportedException>(() => transport.Stream.AppendAsync("s", new Envelope("t", "b"u8.ToArray()), TestContext.Current.CancellationToken).AsTask());
+    }
+
+    [Fact]
+    public async Task With_Fifo_every_destination_is_FIFO_and_offers_ordering_by_key()
+    {
+        await using var transport = new AwsTransport(new AwsTransportOptions { Region = "us-east-1", ServiceUrl = new Uri("http://127.0.0.1:1"), Fifo = true });
+
+        Assert.True(transport.Capabilities.OrderingByKey);
+        Assert.True(transport.CapabilitiesOf("orders").OrderingByKey);
+        Assert.True(transport.CapabilitiesOf(DestinationNames.SubscriptionQueue("prices", "audit")).OrderingByKey);
+        Assert.Equal("orders.fifo", AwsNames.Physical("orders", fifo: true));
+        Assert.Equal("orders-dead-letter.fifo", AwsNames.Physical(DestinationNames.DeadLetterQueue("orders"), fifo: true));
+        Assert.Equal("prices-audit.fifo", AwsNames.Physical(DestinationNames.SubscriptionQueue("prices", "audit"), fifo: true));
+        Assert.Equal(80, AwsNames.Physical(new string('c', 120), fifo: true).Length);
     }
 }

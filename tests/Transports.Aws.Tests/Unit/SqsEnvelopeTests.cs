@@ -119,6 +119,24 @@ public sealed class SqsEnvelopeTests
     }
 
     [Fact]
+    public void On_a_FIFO_queue_a_keyless_message_arrives_keyless_and_a_foreign_messages_group_is_its_key()
+    {
+        // The sender gives a keyless message its own id as message group (every FIFO message needs one).
+        var keyless = new Envelope("fifo.keyless", "{}"u8.ToArray());
+        var ours = Received(SqsEnvelope.ToWire(keyless, "/test"));
+        ours.Attributes["MessageGroupId"] = keyless.Id;
+        var foreign = new Message
+        {
+            MessageId = Guid.NewGuid().ToString(),
+            Body = "plain",
+            Attributes = new Dictionary<string, string> { ["MessageGroupId"] = "customer-7" },
+        };
+
+        Assert.Null(SqsEnvelope.FromSqs(ours).Key);
+        Assert.Equal("customer-7", SqsEnvelope.FromSqs(foreign).Key);
+    }
+
+    [Fact]
     public void The_size_counts_body_and_attributes_as_SQS_does()
     {
         var wire = SqsEnvelope.ToWire(new Envelope("t", Encoding.UTF8.GetBytes("héllo")) { Id = "i" }, "/s");

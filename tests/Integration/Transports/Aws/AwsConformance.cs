@@ -32,3 +32,33 @@ public sealed class AwsTopology(AwsFixture f) : TopologyScenarios<AwsFixture>(f)
 public sealed class AwsShutdown(AwsFixture f) : ShutdownScenarios<AwsFixture>(f);
 
 public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<AwsFixture>(f);
+
+// The same areas with every queue and topic FIFO (AwsFifoFixture): ordering by key runs here.
+
+public sealed class AwsFifoFanOut(AwsFifoFixture f) : FanOutScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoCompetingConsumers(AwsFifoFixture f) : CompetingConsumersScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoSubscriptions(AwsFifoFixture f) : SubscriptionScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoFiltering(AwsFifoFixture f) : FilteringScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoRetryAndDeadLetter(AwsFifoFixture f) : RetryAndDeadLetterScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoOrdering(AwsFifoFixture f) : OrderingScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoInFlightLimit(AwsFifoFixture f) : InFlightLimitScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoRequestReply(AwsFifoFixture f) : RequestReplyScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoStreams(AwsFifoFixture f) : StreamScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoEnvelopeRoundTrip(AwsFifoFixture f) : EnvelopeRoundTripScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoLimits(AwsFifoFixture f) : LimitScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoTopology(AwsFifoFixture f) : TopologyScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoShutdown(AwsFifoFixture f) : ShutdownScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoForeignMessages(AwsFifoFixture f) : ForeignMessageScenarios<AwsFifoFixture>(f);

@@ -1,71 +1,7 @@
-using System.Globalization;
-using System.Text;
-using Amazon.SQS.Model;
-using Messaging.Adapters.Aws;
-using Messaging.Adapters.Transport;
-using Messaging.Adapters.Integration.Conformance;
-
 namespace Messaging.Adapters.Integration.Transports.Aws;
 
 /// <summary>
-/// Runs the conformance suite against SQS and SNS: the endpoint in <c>AWS_ENDPOINT_URL</c>, by default the local
-/// emulator that <c>eng/brokers/aws.sh</c> installs and starts, reached through the standard AWS variables (region,
-/// credentials) so the same suite runs against real AWS with <c>MESSAGING_AWS_REAL=true</c>. An endpoint that cannot be
-/// reached fails the fixture (and so every test), naming the address and the variable; it never skips.
+/// Runs the conformance suite against standard SQS queues and SNS topics (see <see cref="AwsTransportFixture"/>):
+/// ordering by key is off, as standard queues keep no order.
 /// </summary>
-public sealed class AwsFixture : TransportFixture
-{
-    static AwsFixture() => AwsTestEnvironment.Apply();
-
-    /// <inheritdoc />
-    public override string EndpointDescription => AwsTestEnvironment.Description;
-
-    /// <inheritdoc />
-    /// <value>The emulator answers at once, but a delayed retry waits at least one second (the visibility timeout
-    /// counts whole seconds) and a long poll's messages can take a moment to come back: 30 seconds.</value>
-    public override TimeSpan Timeout => TimeSpan.FromSeconds(30);
-
-    /// <inheritdoc />
-    /// <value>SQS message attributes named <c>ce-&lt;attribute&gt;</c>.</value>
-    public override IReadOnlyList<string> CloudEventsHeaderPrefixes { get; } = ["ce-"];
-
-    /// <inheritdoc />
-    /// <remarks>A plain <c>SendMessage</c> with the AWS SDK's own client: strings as <c>String</c> attributes, integers
-    /// and doubles as <c>Number</c>, byte arrays as <c>Binary</c>; SQS has no boolean, time, list or map attribute, so
-    /// those travel as <c>String</c> in their documented string form, and no native message id, type or timestamp
-    /// property (the content type is a <c>content-type</c> attribute).</remarks>
-    public override async Task SendForeignAsync(string queue, ForeignMessage message, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        var aws = (AwsTransport)Transport;
-        var url = (await aws.Sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = queue.Replace('.', '-') }, cancellationToken)).QueueUrl;
-        var attributes = message.Headers.ToDictionary(h => h.Key, h => Attribute(h.Value), StringComparer.Ordinal);
-        if (message.ContentType is { } contentType)
-        {
-            attributes["content-type"] = new MessageAttributeValue { DataType = "String", StringValue = contentType };
-        }
-
-        await aws.Sqs.SendMessageAsync(new SendMessageRequest
-        {
-            QueueUrl = url,
-            MessageBody = Encoding.UTF8.GetString(message.Body.Span),
-            MessageAttributes = attributes.Count == 0 ? null : attributes,
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    protected override Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<ITransport>(new AwsTransport(new AwsTransportOptions
-        {
-            // Short enough that a consumer that was stopped or crashed hands its messages back quickly in the tests.
-            VisibilityTimeout = TimeSpan.FromSeconds(10),
-        }));
-
-    private static MessageAttributeValue Attribute(object? value) => value switch
-    {
-        string text => new MessageAttributeValue { DataType = "String", StringValue = text },
-        int or long or double => new MessageAttributeValue { DataType = "Number", StringValue = Convert.ToString(value, CultureInfo.InvariantCulture) },
-        byte[] bytes => new MessageAttributeValue { DataType = "Binary", BinaryValue = new MemoryStream(bytes) },
-        _ => new MessageAttributeValue { DataType = "String", StringValue = HeaderText.Format(value) },
-    };
-}
+public sealed class AwsFixture : AwsTransportFixture;

@@ -68,7 +68,11 @@ public sealed class KafkaFixture : TransportFixture
             // Short sessions so that a consumer that goes away hands its partitions over quickly.
             SessionTimeout = TimeSpan.FromMilliseconds(3000),
             CommitInterval = TimeSpan.FromMilliseconds(100),
-            RevokeTimeout = TimeSpan.FromSeconds(5),
+            // Shorter than the time a rebalance waits for members to rejoin: on the mock cluster that is the session
+            // timeout less a second (a broker waits max.poll.interval.ms). A member that waits longer for its revoked
+            // handlers is left out of the rebalance, and the partitions' next owner starts before the member marked
+            // what it had handed out as redelivered.
+            RevokeTimeout = TimeSpan.FromMilliseconds(1500),
         });
         try
         {
