@@ -165,6 +165,7 @@ public static class MessagingServiceCollectionExtensions
         services.AddOptions<MessagingOptions>()
             .Bind(section)
             .Configure(o => o.Transport = registration.Name)
+            .PostConfigure(o => ConsumerRetryLayering.Apply(o, section))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>());
 

@@ -31,4 +31,6 @@ public sealed class AwsTopology(AwsFixture f) : TopologyScenarios<AwsFixture>(f)
 
 public sealed class AwsShutdown(AwsFixture f) : ShutdownScenarios<AwsFixture>(f);
 
+public sealed class AwsHostedConsumers(AwsFixture f) : HostedConsumerScenarios<AwsFixture>(f);
+
 public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<AwsFixture>(f);

@@ -31,4 +31,6 @@ public sealed class KafkaTopology(KafkaFixture f) : TopologyScenarios<KafkaFixtu
 
 public sealed class KafkaShutdown(KafkaFixture f) : ShutdownScenarios<KafkaFixture>(f);
 
+public sealed class KafkaHostedConsumers(KafkaFixture f) : HostedConsumerScenarios<KafkaFixture>(f);
+
 public sealed class KafkaForeignMessages(KafkaFixture f) : ForeignMessageScenarios<KafkaFixture>(f);
