@@ -53,7 +53,9 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
     /// <summary>Joins the group and returns once the member has its first assignment (possibly empty: more members
-    /// than partitions), or after <see cref="KafkaTransportOptions.SessionTimeout"/> if the group is still rebalancing.
+    /// than partitions), or after twice <see cref="KafkaTransportOptions.SessionTimeout"/> if the group is still
+    /// rebalancing (a broker completes a rebalance once every member rejoined, within a heartbeat; librdkafka's mock
+    /// cluster only after the session timeout less a second).
     /// Returning earlier would let a first consumer of a queue read what was sent before the next ones, started right
     /// after it, have any partition.</summary>
     public async Task StartAsync(IDeliverySink<KafkaDelivery> sink, CancellationToken cancellationToken)
@@ -69,12 +71,13 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         _consumer.Subscribe(reading.Topics);
         var thread = new Thread(Run) { IsBackground = true, Name = "kafka " + reading.GroupId };
         thread.Start();
-        var joined = await Task.WhenAny(_firstAssignment.Task, _closed.Task, Task.Delay(transport.Options.SessionTimeout, cancellationToken)).ConfigureAwait(false);
+        var bound = transport.Options.SessionTimeout * 2;
+        var joined = await Task.WhenAny(_firstAssignment.Task, _closed.Task, Task.Delay(bound, cancellationToken)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (joined != _firstAssignment.Task && !_closed.Task.IsCompleted)
         {
             // Still joining (a rebalance waits for members that stopped heart-beating): consume from whenever it ends.
-            LogJoinSlow(_logger, reading.GroupId, transport.Options.SessionTimeout.TotalMilliseconds);
+            LogJoinSlow(_logger, reading.GroupId, bound.TotalMilliseconds);
         }
     }
 

@@ -85,7 +85,7 @@ public sealed class RabbitMqFixture : TransportFixture
 
     /// <summary>Keeps the broker from being restarted by the fault tests while this process uses it: a shared lock on a
     /// file, held until the process ends, which the fault tests take exclusively.</summary>
-    private static class BrokerFaultGuard
+    internal static class BrokerFaultGuard
     {
         private static readonly Lazy<FileStream> Held = new(() =>
         {
