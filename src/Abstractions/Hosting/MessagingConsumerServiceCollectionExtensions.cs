@@ -80,10 +80,21 @@ public static class MessagingConsumerServiceCollectionExtensions
     /// <param name="options">The subscription options, or <see langword="null"/> for the defaults.</param>
     /// <param name="consumers">How many competing consumers to start in this process, each with its own in-flight limit (1 to 100).</param>
     /// <returns>The service collection.</returns>
+    /// <remarks>A filter type name that no <see cref="MessageTypeAttribute"/> of the application declares and no class
+    /// of its <see cref="MessageCodec"/> has is logged as a warning at start (a typo would keep nothing).</remarks>
     public static IServiceCollection AddSubscription(this IServiceCollection services, string topic, string subscription, Func<IServiceProvider, MessageHandler> handlerFactory, SubscriptionOptions? options = null, int consumers = 1)
     {
         ArgumentNullException.ThrowIfNull(handlerFactory);
-        return services.AddSubscription(topic, subscription, sp => (handlerFactory(sp), options), options, consumers);
+        return services.AddSubscription(
+            topic,
+            subscription,
+            sp =>
+            {
+                FilterTypeCheck.WarnOfUnknownTypes(sp, options?.Filter, $"subscription '{subscription}' of topic '{topic}'");
+                return (handlerFactory(sp), options);
+            },
+            options,
+            consumers);
     }
 
     /// <summary>Consumes a topic through a named subscription with a typed handler resolved from a new scope for every message.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Messaging.Adapters.Tests.Hosting;
 
@@ -55,6 +56,25 @@ public sealed class TypedConsumerTests
         Assert.Equal("kept", await handled.NextAsync());
         await host.StopAsync(TestToken);
         Assert.Equal(1, handled.Count);
+    }
+
+    [Fact]
+    public async Task A_string_filter_naming_a_type_nothing_declares_is_a_warning_at_start()
+    {
+        var logs = new RecordingLogs();
+        using var host = BuildHost(services => services
+            .AddLogging(b => b.AddProvider(logs))
+            .AddSubscription("orders", "audit", _ => (_, _) => ValueTask.CompletedTask, new SubscriptionOptions
+            {
+                Filter = SubscriptionFilter.ForTypes("order.placed", "order.plaecd", "shipment.sent"),
+            }));
+
+        await host.StartAsync(TestToken);
+        await host.StopAsync(TestToken);
+
+        var warning = Assert.Single(logs.Warnings, w => w.Contains("keeps message type", StringComparison.Ordinal));
+        Assert.Contains("'order.plaecd'", warning, StringComparison.Ordinal);
+        Assert.Contains("subscription 'audit' of topic 'orders'", warning, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -153,6 +173,35 @@ public sealed class TypedConsumerTests
             await publisher.PublishAsync("orders", codec.Encode(new OrderPlaced("o-1", 1m, [], DateTimeOffset.UtcNow)) with { Id = "first" }, cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    internal sealed class RecordingLogs : ILoggerProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
+
+        public IReadOnlyCollection<string> Warnings => _warnings;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(RecordingLogs logs) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel == LogLevel.Warning)
+                {
+                    logs._warnings.Enqueue(formatter(state, exception));
+                }
+            }
+        }
     }
 
     internal sealed class ConcurrencyGate(int expected)
