@@ -270,6 +270,28 @@ public sealed class AbstractionsReadmeTests
         await host.StopAsync(cancellationToken);
     }
 
+    [Fact]
+    public async Task Typed_request_and_response()
+    {
+        var builder = DocsHost.CreateBuilder();
+        var services = builder.Services;
+        // snippet: typed-responder
+        services.AddResponder<PriceRequest, PriceQuote, PriceList>("prices");
+        // end snippet
+        using var host = builder.Build();
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await host.StartAsync(cancellationToken);
+        var requests = host.Services.GetRequiredService<IRequestClient>();
+
+        // snippet: typed-request
+        // IRequestClient comes from dependency injection; Messaging:RequestTimeout (30 s) unless a timeout is given.
+        var quote = await requests.GetResponseAsync<PriceRequest, PriceQuote>("prices", new PriceRequest("book-1"), cancellationToken: cancellationToken);
+        // end snippet
+
+        Assert.Equal(new PriceQuote("book-1", 9.99m), quote);
+        await host.StopAsync(cancellationToken);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)

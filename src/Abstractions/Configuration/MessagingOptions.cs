@@ -23,6 +23,11 @@ public sealed class MessagingOptions
     /// <value>The default value is empty.</value>
     public Dictionary<string, ConsumerSettings> Consumers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>How long <see cref="IRequestClient.GetResponseAsync"/> waits for a response when the call gives no
+    /// timeout (<c>Messaging:RequestTimeout</c>).</summary>
+    /// <value>The default value is 30 seconds. Valid values are 1 millisecond to 1 hour.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long hosted consumers may take to finish the messages in flight when the application stops;
     /// what is still running then is cancelled and left for redelivery.</summary>
     /// <value>The default value is 30 seconds. Valid values are 0 to 1 hour.</value>

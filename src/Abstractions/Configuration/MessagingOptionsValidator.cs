@@ -22,6 +22,11 @@ internal sealed class MessagingOptionsValidator(IEnumerable<ConsumerRegistration
             failures.Add($"Messaging:ConsumerRestartDelay must be 00:00:00..01:00:00, was {options.ConsumerRestartDelay}.");
         }
 
+        if (options.RequestTimeout < TimeSpan.FromMilliseconds(1) || options.RequestTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Messaging:RequestTimeout must be 00:00:00.001..01:00:00, was {options.RequestTimeout}.");
+        }
+
         if (!Enum.IsDefined(options.ConsumerFailure))
         {
             failures.Add($"Messaging:ConsumerFailure must be one of {string.Join(", ", Enum.GetNames<ConsumerFailureAction>())}, was {options.ConsumerFailure}.");

@@ -31,15 +31,41 @@ public sealed class MessageHandlers
     public MessageHandlers Handle<TMessage, THandler>()
         where THandler : class, IMessageHandler<TMessage>
     {
-        if (_routes.Any(r => r.MessageClass == typeof(TMessage)))
+        Add(typeof(TMessage), typeof(THandler), static (services, codec, message, cancellationToken) =>
+            services.GetRequiredService<THandler>().HandleAsync(codec.Decode<TMessage>(message.Envelope), message, cancellationToken));
+        return this;
+    }
+
+    /// <summary>Answers the requests of one class with a handler resolved from a new scope for every request; its
+    /// response goes to the request's <see cref="Envelope.ReplyTo"/>, correlated to it
+    /// (<see cref="RequestReplyExtensions.ReplyAsync"/>).</summary>
+    /// <typeparam name="TRequest">The request class.</typeparam>
+    /// <typeparam name="TResponse">The response class.</typeparam>
+    /// <typeparam name="THandler">The handler class; registered as scoped if not registered yet.</typeparam>
+    /// <returns>These handlers, for chaining.</returns>
+    /// <exception cref="ArgumentException"><typeparamref name="TRequest"/> already has a handler in this consumer.</exception>
+    public MessageHandlers Answer<TRequest, TResponse, THandler>()
+        where TResponse : notnull
+        where THandler : class, IRequestHandler<TRequest, TResponse>
+    {
+        Add(typeof(TRequest), typeof(THandler), static async (services, codec, message, cancellationToken) =>
         {
-            throw new ArgumentException($"{typeof(TMessage).FullName} already has a handler in this consumer; a message class can have one handler per consumer.", nameof(TMessage));
+            var response = await services.GetRequiredService<THandler>()
+                .HandleAsync(codec.Decode<TRequest>(message.Envelope), message, cancellationToken).ConfigureAwait(false);
+            await services.GetRequiredService<IQueue>().ReplyAsync(message, codec.Encode(response), cancellationToken).ConfigureAwait(false);
+        });
+        return this;
+    }
+
+    private void Add(Type messageClass, Type handlerClass, Func<IServiceProvider, MessageCodec, ReceivedMessage, CancellationToken, ValueTask> invoke)
+    {
+        if (_routes.Any(r => r.MessageClass == messageClass))
+        {
+            throw new ArgumentException($"{messageClass.FullName} already has a handler in this consumer; a message class can have one handler per consumer.", nameof(messageClass));
         }
 
-        _services.TryAddScoped<THandler>();
-        _routes.Add(new TypedRoute(typeof(TMessage), static (services, codec, message, cancellationToken) =>
-            services.GetRequiredService<THandler>().HandleAsync(codec.Decode<TMessage>(message.Envelope), message, cancellationToken)));
-        return this;
+        _services.TryAdd(ServiceDescriptor.Scoped(handlerClass, handlerClass));
+        _routes.Add(new TypedRoute(messageClass, invoke));
     }
 }
 

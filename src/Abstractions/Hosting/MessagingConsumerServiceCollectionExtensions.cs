@@ -72,6 +72,22 @@ public static class MessagingConsumerServiceCollectionExtensions
             consumers);
     }
 
+    /// <summary>Answers the typed requests sent to a queue (by <see cref="IRequestClient.GetResponseAsync"/> or any
+    /// <see cref="RequestClient"/>) with a handler resolved from a new scope for every request.</summary>
+    /// <typeparam name="TRequest">The request class.</typeparam>
+    /// <typeparam name="TResponse">The response class.</typeparam>
+    /// <typeparam name="THandler">The handler class; registered as scoped if not registered yet.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="queue">The queue the requests are sent to; also the consumer's name under <c>Messaging:Consumers</c>.</param>
+    /// <param name="options">The consumer options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="consumers">How many competing consumers to start in this process, each with its own in-flight limit (1 to 100).</param>
+    /// <returns>The service collection.</returns>
+    /// <remarks>A queue can answer several request classes: <c>AddQueueConsumer(queue, h =&gt; h.Answer&lt;A, RA, HA&gt;().Answer&lt;B, RB, HB&gt;())</c>.</remarks>
+    public static IServiceCollection AddResponder<TRequest, TResponse, THandler>(this IServiceCollection services, string queue, ConsumerOptions? options = null, int consumers = 1)
+        where TResponse : notnull
+        where THandler : class, IRequestHandler<TRequest, TResponse> =>
+        services.AddQueueConsumer(queue, h => h.Answer<TRequest, TResponse, THandler>(), options, consumers);
+
     /// <summary>Consumes a topic through a named subscription with a handler built from the service provider.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="topic">The topic.</param>

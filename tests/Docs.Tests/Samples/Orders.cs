@@ -135,6 +135,14 @@ public sealed class CancelShipmentHandler(Journal journal) : IMessageHandler<Can
     }
 }
 
+// snippet: price-list
+public sealed class PriceList : IRequestHandler<PriceRequest, PriceQuote>
+{
+    public ValueTask<PriceQuote> HandleAsync(PriceRequest request, ReceivedMessage context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new PriceQuote(request.Sku, 9.99m));
+}
+// end snippet
+
 /// <summary>An untyped handler: it sees every message its subscription keeps, whatever the type.</summary>
 public sealed class AuditLog(Journal journal)
 {

@@ -38,6 +38,7 @@ public sealed class HostedApplication : IAsyncDisposable
         // instance handed to the container is not disposed by it.
         builder.Services.AddSingleton(transport);
         builder.Services.AddSingleton(transport.Publisher);
+        builder.Services.AddSingleton(transport.Queue);
         builder.Services.AddSingleton(new MessageCodec());
         var application = new HostedApplication(builder.Build());
         await application._host.StartAsync(cancellationToken);

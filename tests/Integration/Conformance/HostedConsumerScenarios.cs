@@ -6,8 +6,9 @@ namespace Messaging.Adapters.Integration.Conformance;
 /// <summary>
 /// Hosted typed consumers, as an application registers them: a typed subscription on a topic that carries other types
 /// receives its type only and dead-letters none of the others (the broker filters where it can, else the consumer
-/// acknowledges them unhandled); one subscription, queue or reader group hands each type to its own handler; and the
-/// hosted consumers exist before any application hosted service publishes, whatever the order of registration.
+/// acknowledges them unhandled); one subscription, queue or reader group hands each type to its own handler; a typed
+/// responder answers each request; and the hosted consumers exist before any application hosted service publishes,
+/// whatever the order of registration.
 /// </summary>
 /// <typeparam name="TFixture">The transport's fixture.</typeparam>
 /// <param name="fixture">The fixture.</param>
@@ -136,6 +137,35 @@ public abstract class HostedConsumerScenarios<TFixture>(TFixture fixture) : Conf
         await logs.Placed.AssertReceivesExactlyAsync([published.Id], Fixture);
     }
 
+    [Fact]
+    public async Task A_typed_responder_answers_each_request_with_its_own_typed_response()
+    {
+        await using var scope = Fixture.StartScenario();
+        var queue = scope.NewQueue("responder");
+        await Transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
+        var app = scope.Own(await HostedApplication.StartAsync(
+            Transport,
+            services => services.AddResponder<OrderPlacedEvent, OrderShippedEvent, ShipsWhatIsPlaced>(queue),
+            Ct));
+        var client = scope.Own(await RequestClient.StartAsync(Transport, Fixture.UniqueName("replies"), Ct));
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
+        {
+            var request = app.Encode(Fixture, new OrderPlacedEvent($"o-{i}"));
+            var reply = await client.RequestAsync(queue, request, Fixture.Timeout, Ct);
+            return (Request: request, Reply: reply.Envelope);
+        }));
+
+        Assert.All(replies, r =>
+        {
+            Assert.Equal(r.Request.Id, r.Reply.CorrelationId);
+            Assert.Equal(ShippedType, r.Reply.Type);
+        });
+        Assert.Equal(
+            Enumerable.Range(0, 5).Select(i => new OrderShippedEvent($"o-{i}")),
+            replies.Select(r => app.Codec.Decode<OrderShippedEvent>(r.Reply)));
+    }
+
     private const string PlacedType = "conformance.order-placed";
     private const string ShippedType = "conformance.order-shipped";
     private const string UnhandledType = "conformance.order-archived";
@@ -190,6 +220,12 @@ public abstract class HostedConsumerScenarios<TFixture>(TFixture fixture) : Conf
             logs.Shipped.Record(context);
             return ValueTask.CompletedTask;
         }
+    }
+
+    public sealed class ShipsWhatIsPlaced : IRequestHandler<OrderPlacedEvent, OrderShippedEvent>
+    {
+        public ValueTask<OrderShippedEvent> HandleAsync(OrderPlacedEvent request, ReceivedMessage context, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new OrderShippedEvent(request.OrderId));
     }
 
     /// <summary>The message an application's hosted service publishes as it starts.</summary>
