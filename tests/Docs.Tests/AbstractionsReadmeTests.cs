@@ -128,6 +128,29 @@ public sealed class AbstractionsReadmeTests
     }
 
     [Fact]
+    public async Task Idempotent_consumers()
+    {
+        var builder = DocsHost.CreateBuilder();
+        var services = builder.Services;
+        services.AddQueueConsumer<ChargeCard, ChargeCardHandler>("payments");
+        // snippet: idempotent-consumer
+        // Or in configuration: Messaging:Consumers:payments:Idempotent = true.
+        services.Configure<MessagingOptions>(o => o.Consumers["payments"] = new ConsumerSettings { Idempotent = true });
+        // end snippet
+        using var host = builder.Build();
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await host.StartAsync(cancellationToken);
+        var queue = host.Services.GetRequiredService<IQueue>();
+        var charge = host.Services.GetRequiredService<MessageCodec>().Encode(new ChargeCard("1004", 5m));
+
+        await queue.SendAsync("payments", charge, cancellationToken);
+        await queue.SendAsync("payments", charge, cancellationToken);   // the same id: a duplicate
+
+        await host.Services.GetRequiredService<Journal>().AssertExactlyAsync("charged 1004 5.00");
+        await host.StopAsync(cancellationToken);
+    }
+
+    [Fact]
     public async Task Subscription_filters()
     {
         var builder = DocsHost.CreateBuilder();

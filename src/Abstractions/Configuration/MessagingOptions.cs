@@ -69,6 +69,15 @@ public sealed class ConsumerSettings
     /// <value>The default value is <see langword="null"/>: the retry policy the code gave, else <c>Messaging:Retry</c>.</value>
     public RetryOptions? Retry { get; set; }
 
+    /// <summary>Whether the consumer skips a message id it has handled already (<c>Messaging:Consumers:&lt;name&gt;:Idempotent</c>),
+    /// through <see cref="IdempotentHandler"/> and the application's <see cref="IIdempotencyStore"/>, with the consumer's
+    /// name as the store's consumer.</summary>
+    /// <value>The default value is <see langword="null"/>: every delivery is handled. Set it in code with
+    /// <c>services.Configure&lt;MessagingOptions&gt;(o =&gt; o.Consumers["payments"] = new() { Idempotent = true })</c>.</value>
+    /// <remarks>The default store, <see cref="InMemoryIdempotencyStore"/>, remembers ids in this process only: register a
+    /// durable <see cref="IIdempotencyStore"/> for de-duplication across restarts and processes.</remarks>
+    public bool? Idempotent { get; set; }
+
     /// <summary>How many competing consumers to start in this process (<c>Messaging:Consumers:&lt;name&gt;:Count</c>).</summary>
     /// <value>The default value is <see langword="null"/>: the count the code gave (1 by default). Valid values are 1 to 100.</value>
     public int? Count { get; set; }

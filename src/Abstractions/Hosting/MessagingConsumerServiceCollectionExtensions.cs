@@ -34,7 +34,7 @@ public static class MessagingConsumerServiceCollectionExtensions
         options?.Validate();
         return services.AddConsumer(new ConsumerRegistration(
             $"queue '{queue}'",
-            (sp, transport, ct) => transport.Queue.ConsumeAsync(queue, handlerFactory(sp), WithConfiguredRetry(sp, queue, options), ct))
+            (sp, transport, ct) => transport.Queue.ConsumeAsync(queue, Configured(sp, queue, handlerFactory(sp)), WithConfiguredRetry(sp, queue, options), ct))
         {
             Name = queue,
             Count = CheckCount(consumers),
@@ -179,7 +179,7 @@ public static class MessagingConsumerServiceCollectionExtensions
                     read = (read ?? new StreamReadOptions()) with { Retry = retry };
                 }
 
-                return transport.Stream.ReadAsync(stream, readerGroup, handlerFactory(sp), read, ct);
+                return transport.Stream.ReadAsync(stream, readerGroup, Configured(sp, name, handlerFactory(sp)), read, ct);
             })
         {
             Name = name,
@@ -227,7 +227,7 @@ public static class MessagingConsumerServiceCollectionExtensions
             (sp, transport, ct) =>
             {
                 var (handler, built) = build(sp);
-                return transport.Subscriber.SubscribeAsync(topic, subscription, handler, WithConfiguredRetry(sp, name, built), ct);
+                return transport.Subscriber.SubscribeAsync(topic, subscription, Configured(sp, name, handler), WithConfiguredRetry(sp, name, built), ct);
             })
         {
             Name = name,
@@ -258,6 +258,12 @@ public static class MessagingConsumerServiceCollectionExtensions
         consumers is >= 1 and <= ConsumerRegistration.MaxCount
             ? consumers
             : throw new ArgumentOutOfRangeException(nameof(consumers), consumers, $"consumers must be 1..{ConsumerRegistration.MaxCount}, was {consumers}.");
+
+    /// <summary>The handler, made idempotent when <c>Messaging:Consumers:&lt;name&gt;:Idempotent</c> says so.</summary>
+    private static MessageHandler Configured(IServiceProvider services, string name, MessageHandler handler) =>
+        services.GetService<IOptions<MessagingOptions>>()?.Value.Consumers.GetValueOrDefault(name)?.Idempotent == true
+            ? IdempotentHandler.Wrap(handler, services.GetRequiredService<IIdempotencyStore>(), name)
+            : handler;
 
     /// <summary>The retry policy of <c>Messaging:Consumers:&lt;name&gt;:Retry</c>, if configured.</summary>
     private static RetryPolicy? ConfiguredRetry(IServiceProvider services, string name) =>

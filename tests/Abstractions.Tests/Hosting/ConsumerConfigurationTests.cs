@@ -95,6 +95,55 @@ public sealed class ConsumerConfigurationTests
         await host.StopAsync(TestToken);
     }
 
+    [Fact]
+    public async Task An_idempotent_consumer_from_configuration_handles_a_message_id_once()
+    {
+        using var host = BuildHost(
+            services => services.AddQueueConsumer<OrderPlaced, OrderHandler>("orders"),
+            ("Messaging:Consumers:orders:Idempotent", "true"));
+        await host.StartAsync(TestToken);
+        var queue = host.Services.GetRequiredService<IQueue>();
+        var order = host.Services.GetRequiredService<MessageCodec>().Encode(new OrderPlaced("o-1", 1m, [], DateTimeOffset.UtcNow));
+
+        await queue.SendAsync("orders", order with { Id = "twice" }, TestToken);
+        await queue.SendAsync("orders", order with { Id = "twice" }, TestToken);
+        await queue.SendAsync("orders", order with { Id = "once" }, TestToken);
+
+        await AssertHandledExactlyAsync(host.Services.GetRequiredService<HandledIds>(), "twice", "once");
+        await host.StopAsync(TestToken);
+    }
+
+    [Fact]
+    public async Task An_idempotent_typed_subscription_from_code_handles_a_message_id_once()
+    {
+        using var host = BuildHost(services => services
+            .Configure<MessagingOptions>(o => o.Consumers["orders.billing"] = new ConsumerSettings { Idempotent = true })
+            .AddSubscription<OrderPlaced, OrderHandler>("orders", "billing"));
+        await host.StartAsync(TestToken);
+        var publisher = host.Services.GetRequiredService<IPublisher>();
+        var order = host.Services.GetRequiredService<MessageCodec>().Encode(new OrderPlaced("o-1", 1m, [], DateTimeOffset.UtcNow));
+
+        await publisher.PublishAsync("orders", order with { Id = "twice" }, TestToken);
+        await publisher.PublishAsync("orders", order with { Id = "twice" }, TestToken);
+        await publisher.PublishAsync("orders", order with { Id = "once" }, TestToken);
+
+        await AssertHandledExactlyAsync(host.Services.GetRequiredService<HandledIds>(), "twice", "once");
+        await host.StopAsync(TestToken);
+    }
+
+    private static async Task AssertHandledExactlyAsync(HandledIds handled, params string[] ids)
+    {
+        var seen = new List<string>();
+        foreach (var _ in ids)
+        {
+            seen.Add(await handled.NextAsync());
+        }
+
+        await Task.Delay(300, TestToken);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Length, handled.Count);
+    }
+
     internal sealed class FailingHandler(HandledIds handled) : IMessageHandler<OrderPlaced>
     {
         public ValueTask HandleAsync(OrderPlaced message, ReceivedMessage context, CancellationToken cancellationToken)
