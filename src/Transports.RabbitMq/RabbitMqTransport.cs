@@ -78,7 +78,7 @@ public sealed partial class RabbitMqTransport : ITransport
             StreamStartAtTime = true,
             OrderingByKey = true,
             DelayedDelivery = true,
-            ServerSideFiltering = true,
+            ServerSideFiltering = options.FilterOnBroker,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
 
@@ -232,20 +232,20 @@ public sealed partial class RabbitMqTransport : ITransport
     /// <summary>Publishes a delayed retry into the shared delay level its delay rounds up to (see
     /// <see cref="DelayLevels"/>), keeping <paramref name="queue"/> as routing key; when the level's TTL expires the
     /// broker dead-letters it back to <paramref name="queue"/> through <see cref="TopologyNames.DelayReturnExchange"/>.</summary>
-    internal async Task PublishRetryAsync(string queue, Envelope message, TimeSpan delay, CancellationToken cancellationToken)
+    internal async Task PublishRetryAsync(string queue, Envelope message, TimeSpan delay, IDictionary<string, object?>? nativeHeaders, CancellationToken cancellationToken)
     {
         var level = DelayLevels.For(delay);
         await Provisioner.EnsureDelayAsync(queue, level, cancellationToken).ConfigureAwait(false);
         var target = new PublishTarget(level.Name, queue, Mandatory: true, level.Name, "delay queue", ct => Provisioner.EnsureDelayAsync(queue, level, ct, force: true));
-        await Publishing.SendAsync(target, message, cancellationToken).ConfigureAwait(false);
+        await Publishing.SendAsync(target, message, cancellationToken, nativeHeaders).ConfigureAwait(false);
     }
 
     /// <summary>Publishes a dead letter through the dead-letter exchange into <c>&lt;source&gt;.dead-letter</c>.</summary>
-    internal async Task PublishDeadLetterAsync(string source, Envelope message, CancellationToken cancellationToken)
+    internal async Task PublishDeadLetterAsync(string source, Envelope message, IDictionary<string, object?>? nativeHeaders, CancellationToken cancellationToken)
     {
         await Provisioner.EnsureDeadLetterQueueAsync(source, cancellationToken).ConfigureAwait(false);
         var target = new PublishTarget(TopologyProvisioner.DeadLetterExchange, source, Mandatory: true, source + DestinationNames.DeadLetterSuffix, "dead-letter queue", ct => Provisioner.EnsureDeadLetterQueueAsync(source, ct, force: true));
-        await Publishing.SendAsync(target, message, cancellationToken).ConfigureAwait(false);
+        await Publishing.SendAsync(target, message, cancellationToken, nativeHeaders).ConfigureAwait(false);
     }
 
     private PublishTarget CreateTarget((DestinationKind Kind, string Name) destination)

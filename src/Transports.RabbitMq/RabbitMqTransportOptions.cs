@@ -71,6 +71,17 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// <see cref="RabbitMqDestinationNotFoundException"/>.</value>
     public bool ProvisionOnFirstUse { get; set; } = true;
 
+    /// <summary>Whether a subscription's filter is applied by the broker (its queue's bindings to the topic's headers
+    /// exchange) or only by the consumer (<see cref="TransportCapabilities.ServerSideFiltering"/>).</summary>
+    /// <value>The default value is <see langword="true"/>: messages a subscription does not want never reach its queue.</value>
+    /// <remarks>A headers exchange matches headers, not the AMQP <c>type</c> property, so on the broker a message type
+    /// filter matches <c>cloudEvents:type</c> only. When foreign publishers put the type only in the AMQP <c>type</c>
+    /// property, set this to <see langword="false"/>: every message of the topic then reaches every subscription's
+    /// queue and the consumer checks the filter with the one definition of a message's type the handler sees
+    /// (<c>cloudEvents:type</c>, else the AMQP <c>type</c>), acknowledging what does not match without calling the
+    /// handler. Existing subscriptions are rebound when they are next ensured.</remarks>
+    public bool FilterOnBroker { get; set; } = true;
+
     /// <summary>The largest message body accepted, in bytes (<see cref="TransportCapabilities.MaxMessageSize"/>).</summary>
     /// <value>The default value is 16,777,216 (16 MiB). Valid values are 1 to <see cref="MaxMessageSizeLimit"/>.</value>
     /// <remarks>RabbitMQ accepts up to 128 MiB by default, but every message passes whole through the broker's memory

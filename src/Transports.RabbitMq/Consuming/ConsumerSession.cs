@@ -23,8 +23,11 @@ internal sealed class ConsumerSession(IChannel channel, DeliveryScope scope, Act
 }
 
 /// <summary>A message received on a <see cref="ConsumerSession"/>, settled on that session's channel by its tag.</summary>
-internal sealed class RabbitMqDelivery(ReceivedMessage message, ConsumerSession session, ulong tag) : InboundDelivery(message, session.Scope)
+internal sealed class RabbitMqDelivery(ReceivedMessage message, ConsumerSession session, ulong tag, IDictionary<string, object?>? nativeHeaders) : InboundDelivery(message, session.Scope)
 {
+    /// <summary>The delivery's AMQP headers as the broker sent them, so a retry or dead letter keeps their types.</summary>
+    public IDictionary<string, object?>? NativeHeaders { get; } = nativeHeaders;
+
     public ConsumerSession Session { get; } = session;
 
     public ulong Tag { get; } = tag;

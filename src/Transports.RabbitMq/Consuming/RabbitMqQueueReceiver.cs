@@ -90,13 +90,13 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 
     public async ValueTask RetryLaterAsync(RabbitMqDelivery delivery, Envelope retry, TimeSpan delay)
     {
-        await transport.PublishRetryAsync(queue, retry, delay, CancellationToken.None).ConfigureAwait(false);
+        await transport.PublishRetryAsync(queue, retry, delay, delivery.NativeHeaders, CancellationToken.None).ConfigureAwait(false);
         await SettleQuietlyAsync(delivery, ack: true).ConfigureAwait(false);
     }
 
     public async ValueTask DeadLetterAsync(RabbitMqDelivery delivery, Envelope deadLetter)
     {
-        await transport.PublishDeadLetterAsync(queue, deadLetter, CancellationToken.None).ConfigureAwait(false);
+        await transport.PublishDeadLetterAsync(queue, deadLetter, delivery.NativeHeaders, CancellationToken.None).ConfigureAwait(false);
         await SettleQuietlyAsync(delivery, ack: true).ConfigureAwait(false);
     }
 
@@ -271,7 +271,7 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
             Subscription = subscription,
             DeliveryCount = deliveryCount,
         };
-        _sink.Dispatch(new RabbitMqDelivery(message, session, args.DeliveryTag));
+        _sink.Dispatch(new RabbitMqDelivery(message, session, args.DeliveryTag, args.BasicProperties.Headers));
     }
 
     private RabbitMqDestinationNotFoundException QueueNotFound(Exception error) => new(

@@ -75,18 +75,21 @@ internal static class AmqpEnvelope
 
     private static readonly IReadOnlyDictionary<string, string> EmptyHeaders = FrozenDictionary<string, string>.Empty;
 
-    /// <summary>RabbitMQ.Client's own header for matching returns to publishes.</summary>
+    /// <summary>RabbitMQ.Client's own header for matching returns to publishes, on messages other .NET publishers sent
+    /// with the client's confirm tracking (this transport tracks confirms itself and never writes it).</summary>
     private const string PublishSequenceNumberHeader = "x-dotnet-pub-seq-no";
 
     /// <summary>Builds the AMQP properties of an envelope: persistent, with the CloudEvents attributes.</summary>
     /// <param name="message">The envelope.</param>
     /// <param name="source">The CloudEvents source attribute: who sent it.</param>
     /// <param name="appendedAt">For stream appends, the time to stamp as <see cref="AppendedAtHeader"/>.</param>
+    /// <param name="nativeHeaders">For a retry or dead letter, the headers of the delivery it comes from: a header the
+    /// envelope still holds unchanged goes out with its original AMQP value and type (an integer stays an integer,
+    /// bytes that are not UTF-8 stay those bytes) rather than the envelope's string form.</param>
     /// <returns>The properties.</returns>
-    public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null)
+    public static BasicProperties ToProperties(Envelope message, string source, DateTimeOffset? appendedAt = null, IDictionary<string, object?>? nativeHeaders = null)
     {
-        // Not a plain dictionary: it can keep RabbitMQ.Client's own x-dotnet-pub-seq-no off the wire (OutgoingHeaders).
-        var headers = new OutgoingHeaders(message.Headers.Count + 8);
+        var headers = new Dictionary<string, object?>(message.Headers.Count + 8, StringComparer.Ordinal);
         string? contentEncoding = null, appId = null;
         byte? priority = null;
         foreach (var (name, value) in message.Headers)
@@ -103,7 +106,16 @@ internal static class AmqpEnvelope
 
             // CloudEvents attributes the envelope has no property for (a foreign event's source, subject,
             // extensions) go back out in the binding's form, so a retry or dead letter keeps them.
-            headers[CloudEventHeaders.AttributeOf(name) is { } attribute ? CloudEventsPrefix + attribute : name] = value;
+            if (CloudEventHeaders.AttributeOf(name) is { } attribute)
+            {
+                headers[CloudEventsPrefix + attribute] = value;
+            }
+            else
+            {
+                headers[name] = nativeHeaders is not null && nativeHeaders.TryGetValue(name, out var original) && value == HeaderText.Format(Native(original))
+                    ? original
+                    : value;
+            }
         }
 
         headers[SpecVersionHeader] = "1.0";

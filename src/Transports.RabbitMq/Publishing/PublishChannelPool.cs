@@ -26,8 +26,8 @@ internal readonly record struct PublishTarget(
     bool StampAppendTime = false);
 
 /// <summary>
-/// The channels publishes go through, with publisher confirms tracked by RabbitMQ.Client: a publish completes only
-/// when the broker confirmed it, and is sent again after a lost connection has recovered.
+/// The channels publishes go through, with publisher confirms tracked by <see cref="PublishConfirms"/>: a publish
+/// completes only when the broker confirmed it, and is sent again after a lost connection has recovered.
 /// </summary>
 /// <remarks>
 /// <para>Several publishes share a channel, each awaiting its own confirm, so one channel carries many in flight. A
@@ -67,9 +67,11 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
     /// <param name="target">Where it goes.</param>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be published.</param>
+    /// <param name="nativeHeaders">For a retry or dead letter, the AMQP headers of the delivery it comes from (see
+    /// <see cref="AmqpEnvelope.ToProperties"/>).</param>
     /// <returns>A task that completes when the broker confirmed the message.</returns>
-    public Task SendAsync(PublishTarget target, Envelope message, CancellationToken cancellationToken) =>
-        SendCoreAsync(target, [message], batch: false, cancellationToken);
+    public Task SendAsync(PublishTarget target, Envelope message, CancellationToken cancellationToken, IDictionary<string, object?>? nativeHeaders = null) =>
+        SendCoreAsync(target, [message], batch: false, cancellationToken, nativeHeaders);
 
     /// <summary>Publishes messages in order and waits for all their confirms.</summary>
     /// <param name="target">Where they go.</param>
@@ -84,9 +86,9 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
     {
         foreach (var slot in _slots)
         {
-            if (Interlocked.Exchange(ref slot.Channel, null) is { } channel)
+            if (Interlocked.Exchange(ref slot.Confirms, null) is { } confirms)
             {
-                await CloseQuietlyAsync(channel).ConfigureAwait(false);
+                await CloseQuietlyAsync(confirms.Channel).ConfigureAwait(false);
             }
         }
     }
@@ -110,7 +112,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private async Task SendCoreAsync(PublishTarget target, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
+    private async Task SendCoreAsync(PublishTarget target, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken, IDictionary<string, object?>? nativeHeaders = null)
     {
         var timeout = _options.PublishTimeout;
         var deadline = DateTime.UtcNow + timeout;
@@ -124,7 +126,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
             var confirms = new Task[pending.Count];
             for (var i = 0; i < confirms.Length; i++)
             {
-                confirms[i] = PublishOne(channel, target, messages[pending[i]], appendedAt);
+                confirms[i] = PublishOne(channel, target, messages[pending[i]], appendedAt, nativeHeaders);
             }
 
             try
@@ -170,7 +172,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
                 throw Fail(batch, target, messages, failed, Unroutable(target, messages[failed[0]].Id, error));
             }
 
-            if (error is PublishException)
+            if (error is PublishRefusedException)
             {
                 throw Fail(batch, target, messages, failed, new TransportUnavailableException(
                     $"RabbitMQ refused (nacked) {Describe(messages, failed)} to {target.Kind} '{target.Destination}': the broker could not take it (for example a full queue with reject-publish, or no quorum). Nothing is known to be delivered.",
@@ -203,22 +205,13 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private Task PublishOne(IChannel channel, PublishTarget target, Envelope message, DateTimeOffset? appendedAt)
+    private Task PublishOne(PublishConfirms channel, PublishTarget target, Envelope message, DateTimeOffset? appendedAt, IDictionary<string, object?>? nativeHeaders)
     {
         try
         {
-            var properties = AmqpEnvelope.ToProperties(message, _source, appendedAt);
+            var properties = AmqpEnvelope.ToProperties(message, _source, appendedAt, nativeHeaders);
             _options.CustomizeProperties?.Invoke(properties, message);
-
-            // Not cancellable on purpose: a publish cancelled half-way through its frames would break the channel;
-            // the caller's token cancels only the wait for the confirm.
-            if (properties.Headers is OutgoingHeaders headers)
-            {
-                // Never returned, so the client's own header would only reach the consumers.
-                headers.LeavesOutSequenceNumber = !target.Mandatory;
-            }
-
-            return channel.BasicPublishAsync(target.Exchange, target.RoutingKey, target.Mandatory, properties, message.Body, CancellationToken.None).AsTask();
+            return channel.PublishAsync(target.Exchange, target.RoutingKey, target.Mandatory, properties, message.Body);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -226,9 +219,9 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         }
     }
 
-    private async ValueTask<IChannel> GetChannelAsync(Slot slot, DateTime deadline, CancellationToken cancellationToken)
+    private async ValueTask<PublishConfirms> GetChannelAsync(Slot slot, DateTime deadline, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref slot.Channel) is { IsOpen: true } open && _connection.IsUsable)
+        if (Volatile.Read(ref slot.Confirms) is { Channel.IsOpen: true } open && _connection.IsUsable)
         {
             return open;
         }
@@ -238,7 +231,8 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
         {
             while (true)
             {
-                var channel = slot.Channel;
+                var confirms = slot.Confirms;
+                var channel = confirms?.Channel;
                 if (channel is not null && !_connection.IsUsable)
                 {
                     // The connection is recovering: its channels come back with it.
@@ -252,21 +246,18 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
 
                 if (channel is { IsOpen: true })
                 {
-                    return channel;
+                    return confirms!;
                 }
 
                 // Never opened, or closed by the broker for a refused operation (channels closed that way are not recovered).
-                slot.Channel = null;
+                slot.Confirms = null;
                 if (channel is not null)
                 {
                     await CloseQuietlyAsync(channel).ConfigureAwait(false);
                 }
 
-                var created = await _connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                    Remaining(deadline),
-                    cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref slot.Channel, created);
+                var created = PublishConfirms.Track(await _connection.CreateChannelAsync(PublishConfirms.ChannelOptions, Remaining(deadline), cancellationToken).ConfigureAwait(false));
+                Volatile.Write(ref slot.Confirms, created);
                 return created;
             }
         }
@@ -277,7 +268,7 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
     }
 
     private static bool IsUnroutable(Exception error) =>
-        error is PublishException { IsReturn: true }
+        error is PublishRefusedException { IsReturn: true }
         || (BrokerErrors.IsChannelRefusal(error, out var code) && code == BrokerErrors.NotFound);
 
     private RabbitMqDestinationNotFoundException Unroutable(PublishTarget target, string messageId, Exception error)
@@ -312,6 +303,6 @@ internal sealed partial class PublishChannelPool : IAsyncDisposable
 #pragma warning restore CA1001
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
-        public IChannel? Channel;
+        public PublishConfirms? Confirms;
     }
 }

@@ -63,7 +63,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
 
     public async ValueTask DeadLetterAsync(Entry delivery, Envelope deadLetter)
     {
-        await transport.PublishDeadLetterAsync(TopologyProvisioner.ReaderGroupSource(stream, group), deadLetter, CancellationToken.None).ConfigureAwait(false);
+        await transport.PublishDeadLetterAsync(TopologyProvisioner.ReaderGroupSource(stream, group), deadLetter, delivery.NativeHeaders, CancellationToken.None).ConfigureAwait(false);
         await AcknowledgeAsync(delivery).ConfigureAwait(false);
     }
 
@@ -198,7 +198,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
             StreamPartition = 0,
             StreamOffset = offset,
         };
-        _sink.Dispatch(new Entry(message, reading, args.DeliveryTag));
+        _sink.Dispatch(new Entry(message, reading, args.DeliveryTag, args.BasicProperties.Headers));
     }
 
     private void Advance(long offset, bool handled)
@@ -288,8 +288,11 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
     internal sealed record Reading(IChannel Channel, DeliveryScope Scope, ActiveConsumerLock Lock, long From, DateTimeOffset? FromTime, long? Stored);
 
     /// <summary>One stream message handed to the engine, acknowledged on its session's channel.</summary>
-    internal sealed class Entry(ReceivedMessage message, Reading reading, ulong tag) : InboundDelivery(message, reading.Scope)
+    internal sealed class Entry(ReceivedMessage message, Reading reading, ulong tag, IDictionary<string, object?>? nativeHeaders) : InboundDelivery(message, reading.Scope)
     {
+        /// <summary>The entry's AMQP headers as stored, so a dead letter keeps their types.</summary>
+        public IDictionary<string, object?>? NativeHeaders { get; } = nativeHeaders;
+
         public Reading Reading { get; } = reading;
 
         public ulong Tag { get; } = tag;

@@ -13,10 +13,12 @@ internal static class BindingFilter
     /// names starting with <c>x-</c> are left out because RabbitMQ's headers exchange ignores them; the consumer
     /// checks those.</summary>
     /// <param name="filter">The filter, or <see langword="null"/> for none.</param>
+    /// <param name="onBroker">Whether the broker applies the filter (<see cref="RabbitMqTransportOptions.FilterOnBroker"/>);
+    /// otherwise the one binding matches every message and the consumer filters.</param>
     /// <returns>One argument set per binding.</returns>
-    public static IEnumerable<Dictionary<string, object?>> Arguments(SubscriptionFilter? filter)
+    public static IEnumerable<Dictionary<string, object?>> Arguments(SubscriptionFilter? filter, bool onBroker = true)
     {
-        if (filter is null || (filter.MessageTypes.Count == 0 && filter.Headers.Count == 0))
+        if (filter is null || !onBroker || (filter.MessageTypes.Count == 0 && filter.Headers.Count == 0))
         {
             yield return [];
             yield break;

@@ -23,12 +23,14 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
     private readonly string _virtualHost;
     private readonly QueueDefinitions _definitions;
     private readonly ILogger _logger;
+    private readonly bool _filterOnBroker;
 
     public TopologyProvisioner(RabbitMqConnection connection, RabbitMqTransportOptions options, string virtualHost, ILogger? logger = null)
     {
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _virtualHost = virtualHost;
         _definitions = new QueueDefinitions(options);
+        _filterOnBroker = options.FilterOnBroker;
         Channel = new TopologyChannel(connection, options);
     }
 
@@ -87,7 +89,7 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
         var queue = DestinationNames.SubscriptionQueue(topic, subscription);
         await EnsureTopicAsync(topic, cancellationToken, force).ConfigureAwait(false);
         await EnsureQueueAsync(queue, cancellationToken, force).ConfigureAwait(false);
-        var wanted = BindingFilter.Arguments(filter).ToDictionary(BindingFilter.Key, StringComparer.Ordinal);
+        var wanted = BindingFilter.Arguments(filter, _filterOnBroker).ToDictionary(BindingFilter.Key, StringComparer.Ordinal);
         await RunAsync(async channel =>
         {
             var known = Declared.Bindings.GetOrAdd(queue, _ => new(StringComparer.Ordinal));

@@ -123,7 +123,7 @@ public sealed class DelayedRetryTests
         var message = new Envelope("tests.orphaned", new byte[] { 9 });
         await transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
 
-        await transport.PublishRetryAsync(queue, message, TimeSpan.FromMilliseconds(500), Ct);
+        await transport.PublishRetryAsync(queue, message, TimeSpan.FromMilliseconds(500), nativeHeaders: null, Ct);
         await transport.Topology.DeleteAsync(Destination.Queue(queue), Ct);
 
         // The unroutable queue is shared: wait for this message among whatever else is there, leaving the rest.

@@ -57,4 +57,49 @@ public sealed class ForeignTypeTests
             await transport.Topology.DeleteAsync(Destination.Topic(topic), CancellationToken.None);
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_foreign_message_with_its_type_only_in_the_AMQP_type_property_reaches_a_type_filtered_subscription_when_the_consumer_filters(bool filterOnBroker)
+    {
+        await using var transport = await TestBroker.ConnectAsync(o => o.FilterOnBroker = filterOnBroker);
+        var topic = TestBroker.UniqueName("amqp-type");
+        var subscription = "invoices";
+        var seen = new ConcurrentQueue<string>();
+        await using var consumer = await transport.Subscriber.SubscribeAsync(topic, subscription, (message, _) =>
+        {
+            seen.Enqueue(message.Envelope.Id);
+            return ValueTask.CompletedTask;
+        }, new SubscriptionOptions { Filter = SubscriptionFilter.ForTypes("legacy.InvoiceCreated") }, Ct);
+        try
+        {
+            Assert.Equal(filterOnBroker, transport.Capabilities.ServerSideFiltering);
+            await using var raw = await TestBroker.ConnectRawAsync();
+            await using var channel = await raw.CreateChannelAsync(cancellationToken: Ct);
+            foreach (var (id, type) in new[] { ("wanted-1", "legacy.InvoiceCreated"), ("other-1", "legacy.OrderShipped"), ("wanted-2", "legacy.InvoiceCreated") })
+            {
+                await channel.BasicPublishAsync(topic, string.Empty, mandatory: false, new BasicProperties { MessageId = id, Type = type }, "{}"u8.ToArray(), Ct);
+            }
+
+            // Ours, published after the foreign ones on the same topic: once it is handled, the foreign ones had their turn.
+            var marker = new Envelope("legacy.InvoiceCreated", "{}"u8.ToArray());
+            await transport.Publisher.PublishAsync(topic, marker, Ct);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (!seen.Contains(marker.Id) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, Ct);
+            }
+
+            // On the broker a headers exchange cannot see the AMQP type: the foreign messages never reach the queue.
+            string[] expected = filterOnBroker ? [marker.Id] : ["wanted-1", "wanted-2", marker.Id];
+            Assert.Equal(expected.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await consumer.StopAsync(CancellationToken.None);
+            await transport.Topology.DeleteAsync(Destination.ForSubscription(topic, subscription), CancellationToken.None);
+            await transport.Topology.DeleteAsync(Destination.Topic(topic), CancellationToken.None);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Messaging.Adapters.RabbitMq.Tests.Support;
+using RabbitMQ.Client;
 
 namespace Messaging.Adapters.RabbitMq.Tests.Broker;
 
@@ -52,6 +53,78 @@ public sealed class OutgoingCloudEventsTests
         {
             await transport.Topology.DeleteAsync(Destination.ForSubscription(topic, "sub"), CancellationToken.None);
             await transport.Topology.DeleteAsync(Destination.Topic(topic), CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task The_client_librarys_own_sequence_header_is_on_no_message_sent_to_a_queue_nor_on_its_dead_letter()
+    {
+        await using var transport = await TestBroker.ConnectAsync();
+        await using var raw = await TestBroker.ConnectRawAsync();
+        await using var channel = await raw.CreateChannelAsync(cancellationToken: Ct);
+        var queue = TestBroker.UniqueName("no-seq-queue");
+        var other = TestBroker.UniqueName("no-seq-batch");
+        try
+        {
+            // A mandatory send, a mandatory batch, and a dead letter (published by the consumer): none carries it.
+            await transport.Queue.SendBatchAsync(other, [new Envelope("tests.seq", "{}"u8.ToArray()), new Envelope("tests.seq", "{}"u8.ToArray())], Ct);
+            var failing = new Envelope("tests.seq", "{}"u8.ToArray());
+            await using (var consumer = await transport.Queue.ConsumeAsync(queue, (_, _) => throw new DeadLetterException("tests: set aside"), null, Ct))
+            {
+                await transport.Queue.SendAsync(queue, failing, Ct);
+                var letter = await TestBroker.GetOneAsync(channel, DestinationNames.DeadLetterQueue(queue), Ct);
+                Assert.Equal(failing.Id, letter.BasicProperties.MessageId);
+                Assert.DoesNotContain("x-dotnet-pub-seq-no", letter.BasicProperties.Headers!.Keys);
+            }
+
+            for (var i = 0; i < 2; i++)
+            {
+                var sent = await TestBroker.GetOneAsync(channel, other, Ct);
+                Assert.DoesNotContain("x-dotnet-pub-seq-no", sent.BasicProperties.Headers!.Keys);
+            }
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
+            await transport.Topology.DeleteAsync(Destination.Queue(other), CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Returns_are_matched_to_their_own_publishes_when_routable_and_unroutable_sends_share_the_channels()
+    {
+        // Without the client's sequence header the transport matches a basic.return by message id: under concurrency
+        // exactly the sends to the missing queue fail, naming their own message, and every other send is confirmed.
+        await using var transport = await TestBroker.ConnectAsync(o => o.ProvisionOnFirstUse = false);
+        await using var raw = await TestBroker.ConnectRawAsync();
+        await using var channel = await raw.CreateChannelAsync(cancellationToken: Ct);
+        var queue = TestBroker.UniqueName("routable");
+        var missing = TestBroker.UniqueName("missing");
+        await transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
+        try
+        {
+            var sends = Enumerable.Range(0, 200).Select(async i =>
+            {
+                var message = new Envelope("tests.mixed", new byte[] { (byte)i });
+                try
+                {
+                    await transport.Queue.SendAsync(i % 3 == 0 ? missing : queue, message, Ct);
+                    return (i, message.Id, Error: (RabbitMqDestinationNotFoundException?)null);
+                }
+                catch (RabbitMqDestinationNotFoundException ex)
+                {
+                    return (i, message.Id, Error: ex);
+                }
+            }).ToList();
+            var results = await Task.WhenAll(sends);
+
+            Assert.All(results.Where(r => r.i % 3 == 0), r => Assert.Equal(r.Id, Assert.IsType<RabbitMqDestinationNotFoundException>(r.Error).MessageId));
+            Assert.All(results.Where(r => r.i % 3 != 0), r => Assert.Null(r.Error));
+            Assert.Equal((uint)results.Count(r => r.i % 3 != 0), await channel.MessageCountAsync(queue, Ct));
+        }
+        finally
+        {
+            await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
         }
     }
 

@@ -54,6 +54,23 @@ internal static class TestBroker
     public static Task<IConnection> ConnectRawAsync() =>
         new ConnectionFactory { Uri = Uri, ClientProvidedName = "adapter-tests (raw)" }.CreateConnectionAsync(TestContext.Current.CancellationToken);
 
+    /// <summary>Takes one message from a queue with <c>basic.get</c>, waiting up to 15 s for it to arrive.</summary>
+    public static async Task<BasicGetResult> GetOneAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await channel.BasicGetAsync(queue, true, cancellationToken) is { } got)
+            {
+                return got;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"Nothing arrived in {queue} within 15 s.");
+    }
+
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
 
     /// <summary>Runs <c>rabbitmqctl</c> with arguments and fails with its output when it does not succeed.</summary>
