@@ -42,6 +42,14 @@ internal static class ConfigurationKeys
                 {
                     Check(child, setting.PropertyType, problems);
                 }
+                else if (setting.PropertyType == typeof(Dictionary<string, ConsumerSettings>))
+                {
+                    // Messaging:Consumers:<name>: the names are free, what is under each is checked.
+                    foreach (var entry in child.GetChildren())
+                    {
+                        Check(entry, typeof(ConsumerSettings), problems);
+                    }
+                }
 
                 continue;
             }

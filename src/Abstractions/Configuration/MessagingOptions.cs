@@ -17,6 +17,17 @@ public sealed class MessagingOptions
     /// <summary>The default retry policy (<c>Messaging:Retry</c>).</summary>
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>Settings of single hosted consumers, by name (<c>Messaging:Consumers:&lt;name&gt;</c>): the queue,
+    /// <c>&lt;topic&gt;.&lt;subscription&gt;</c> or <c>&lt;stream&gt;.&lt;reader group&gt;</c>. They win over what the
+    /// code registered; a name that no hosted consumer has stops start-up.</summary>
+    /// <value>The default value is empty.</value>
+    public Dictionary<string, ConsumerSettings> Consumers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How long <see cref="IRequestClient.GetResponseAsync"/> waits for a response when the call gives no
+    /// timeout (<c>Messaging:RequestTimeout</c>).</summary>
+    /// <value>The default value is 30 seconds. Valid values are 1 millisecond to 1 hour.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long hosted consumers may take to finish the messages in flight when the application stops;
     /// what is still running then is cancelled and left for redelivery.</summary>
     /// <value>The default value is 30 seconds. Valid values are 0 to 1 hour.</value>
@@ -46,6 +57,30 @@ public enum ConsumerFailureAction
     /// <summary>Log the error and start the consumer again after <see cref="MessagingOptions.ConsumerRestartDelay"/>,
     /// until the application stops.</summary>
     Restart = 1,
+}
+
+/// <summary>
+/// The <c>Messaging:Consumers:&lt;name&gt;</c> configuration section: one hosted consumer's own settings.
+/// </summary>
+public sealed class ConsumerSettings
+{
+    /// <summary>The consumer's retry policy (<c>Messaging:Consumers:&lt;name&gt;:Retry</c>); a value it leaves out comes
+    /// from <c>Messaging:Retry</c>.</summary>
+    /// <value>The default value is <see langword="null"/>: the retry policy the code gave, else <c>Messaging:Retry</c>.</value>
+    public RetryOptions? Retry { get; set; }
+
+    /// <summary>Whether the consumer skips a message id it has handled already (<c>Messaging:Consumers:&lt;name&gt;:Idempotent</c>),
+    /// through <see cref="IdempotentHandler"/> and the application's <see cref="IIdempotencyStore"/>, with the consumer's
+    /// name as the store's consumer.</summary>
+    /// <value>The default value is <see langword="null"/>: every delivery is handled. Set it in code with
+    /// <c>services.Configure&lt;MessagingOptions&gt;(o =&gt; o.Consumers["payments"] = new() { Idempotent = true })</c>.</value>
+    /// <remarks>The default store, <see cref="InMemoryIdempotencyStore"/>, remembers ids in this process only: register a
+    /// durable <see cref="IIdempotencyStore"/> for de-duplication across restarts and processes.</remarks>
+    public bool? Idempotent { get; set; }
+
+    /// <summary>How many competing consumers to start in this process (<c>Messaging:Consumers:&lt;name&gt;:Count</c>).</summary>
+    /// <value>The default value is <see langword="null"/>: the count the code gave (1 by default). Valid values are 1 to 100.</value>
+    public int? Count { get; set; }
 }
 
 /// <summary>

@@ -20,6 +20,30 @@ public sealed record SubscriptionFilter
     /// <returns>The filter.</returns>
     public static SubscriptionFilter ForTypes(params string[] messageTypes) => new() { MessageTypes = messageTypes };
 
+    /// <summary>A filter that keeps one message class, by its type name: its <see cref="MessageTypeAttribute"/>, else
+    /// its full CLR name (as <see cref="MessageTypeMap"/> names a class it was not given another name for).</summary>
+    /// <typeparam name="T1">The message class to keep.</typeparam>
+    /// <returns>The filter.</returns>
+    /// <remarks>Unlike <see cref="ForTypes(string[])"/>, a typo does not compile. A class mapped to another name with
+    /// <see cref="MessageTypeMap.Map{T}"/> is filtered by <c>ForTypes(codec.Types.GetName(typeof(T)))</c>; the typed
+    /// hosted subscriptions (<c>AddSubscription&lt;TMessage, THandler&gt;</c>) use the application's map by themselves.</remarks>
+    public static SubscriptionFilter ForTypes<T1>() => ForTypes(MessageTypeMap.DefaultName(typeof(T1)));
+
+    /// <summary>A filter that keeps two message classes, by their type names (see <see cref="ForTypes{T1}"/>).</summary>
+    /// <typeparam name="T1">A message class to keep.</typeparam>
+    /// <typeparam name="T2">Another message class to keep.</typeparam>
+    /// <returns>The filter.</returns>
+    public static SubscriptionFilter ForTypes<T1, T2>() =>
+        ForTypes(MessageTypeMap.DefaultName(typeof(T1)), MessageTypeMap.DefaultName(typeof(T2)));
+
+    /// <summary>A filter that keeps three message classes, by their type names (see <see cref="ForTypes{T1}"/>).</summary>
+    /// <typeparam name="T1">A message class to keep.</typeparam>
+    /// <typeparam name="T2">Another message class to keep.</typeparam>
+    /// <typeparam name="T3">A third message class to keep.</typeparam>
+    /// <returns>The filter.</returns>
+    public static SubscriptionFilter ForTypes<T1, T2, T3>() =>
+        ForTypes(MessageTypeMap.DefaultName(typeof(T1)), MessageTypeMap.DefaultName(typeof(T2)), MessageTypeMap.DefaultName(typeof(T3)));
+
     /// <summary>A filter that keeps messages carrying the given header value.</summary>
     /// <param name="name">The header name.</param>
     /// <param name="value">The value it must have.</param>

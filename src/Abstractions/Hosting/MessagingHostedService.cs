@@ -10,6 +10,9 @@ namespace Messaging.Adapters.Hosting;
 /// for the lifetime of the host.
 /// </summary>
 /// <remarks>
+/// <para>The consumers start in <see cref="StartingAsync"/>, which the host runs before any hosted service's
+/// <c>StartAsync</c>: their queues and subscriptions exist, and take messages, before an application service registered
+/// earlier publishes its first message.</para>
 /// <para>On stop it stops every consumer at once: they take no new messages, the handlers in flight get up to
 /// <see cref="MessagingOptions.ShutdownTimeout"/> to finish, and whatever is still running after that (or when the
 /// host's own shutdown token fires first) is cancelled and left for redelivery, never acknowledged.</para>
@@ -22,30 +25,45 @@ internal sealed partial class MessagingHostedService(
     IEnumerable<ConsumerRegistration> registrations,
     IOptions<MessagingOptions> options,
     ILogger<MessagingHostedService>? logger = null,
-    IHostApplicationLifetime? lifetime = null) : IHostedService, IDisposable
+    IHostApplicationLifetime? lifetime = null) : IHostedLifecycleService, IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<ConsumerRegistration, IConsumer> _running = [];
+    private readonly Dictionary<Instance, IConsumer> _running = [];
     private readonly List<Task> _watchers = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
         foreach (var registration in registrations)
         {
-            var consumer = await registration.Start(services, transport, cancellationToken).ConfigureAwait(false);
-            Watch(registration, consumer);
-            LogStarted(_logger, registration.Description, transport.Name);
+            var count = registration.Name is { } name && options.Value.Consumers.GetValueOrDefault(name)?.Count is { } configured
+                ? configured
+                : registration.Count;
+            for (var number = 1; number <= count; number++)
+            {
+                var instance = new Instance(registration, number, count);
+                var consumer = await registration.Start(services, transport, cancellationToken).ConfigureAwait(false);
+                Watch(instance, consumer);
+                LogStarted(_logger, instance.Description, transport.Name);
+            }
         }
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Value.ShutdownTimeout);
-        KeyValuePair<ConsumerRegistration, IConsumer>[] running;
+        KeyValuePair<Instance, IConsumer>[] running;
         lock (_gate)
         {
             running = [.. _running];
@@ -69,7 +87,7 @@ internal sealed partial class MessagingHostedService(
 
     public void Dispose() => _stopping.Dispose();
 
-    private void Watch(ConsumerRegistration registration, IConsumer consumer)
+    private void Watch(Instance registration, IConsumer consumer)
     {
         lock (_gate)
         {
@@ -79,7 +97,7 @@ internal sealed partial class MessagingHostedService(
     }
 
     /// <summary>Waits for a consumer's end; one that failed while the host runs is reported and handled by policy.</summary>
-    private async Task WatchAsync(ConsumerRegistration registration, IConsumer consumer)
+    private async Task WatchAsync(Instance registration, IConsumer consumer)
     {
         try
         {
@@ -107,7 +125,7 @@ internal sealed partial class MessagingHostedService(
             try
             {
                 await Task.Delay(options.Value.ConsumerRestartDelay, _stopping.Token).ConfigureAwait(false);
-                var restarted = await registration.Start(services, transport, _stopping.Token).ConfigureAwait(false);
+                var restarted = await registration.Registration.Start(services, transport, _stopping.Token).ConfigureAwait(false);
                 lock (_gate)
                 {
                     if (_stopping.IsCancellationRequested)
@@ -130,6 +148,14 @@ internal sealed partial class MessagingHostedService(
                 LogRestartFailed(_logger, registration.Description, options.Value.ConsumerRestartDelay.TotalSeconds, ex);
             }
         }
+    }
+
+    /// <summary>One of the competing consumers a registration starts; compared by reference, as each is its own.</summary>
+    private sealed class Instance(ConsumerRegistration registration, int number, int count)
+    {
+        public ConsumerRegistration Registration { get; } = registration;
+
+        public string Description { get; } = count == 1 ? registration.Description : $"{registration.Description} (consumer {number} of {count})";
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Consuming {Consumer} on {Transport}")]

@@ -49,10 +49,15 @@ public sealed class MessageTypeMap
             return name;
         }
 
-        name = type.GetCustomAttribute<MessageTypeAttribute>()?.Name ?? type.FullName ?? type.Name;
+        name = DefaultName(type);
         Map(type, name);
         return name;
     }
+
+    /// <summary>The name a class has when no map gives it another: its <see cref="MessageTypeAttribute"/>, else its
+    /// full CLR name.</summary>
+    internal static string DefaultName(Type type) =>
+        type.GetCustomAttribute<MessageTypeAttribute>()?.Name ?? type.FullName ?? type.Name;
 
     /// <summary>The message class of a type name, if known (mapped, or seen through <see cref="GetName"/>).</summary>
     /// <param name="name">The type name.</param>

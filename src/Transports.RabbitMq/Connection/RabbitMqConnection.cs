@@ -101,7 +101,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
             catch (Exception ex) when (ex is BrokerUnreachableException or IOException or OperationInterruptedException or System.Net.Sockets.SocketException or TimeoutException)
             {
                 throw new TransportUnavailableException(
-                    $"Cannot connect to RabbitMQ at {_endpoint} (Messaging:RabbitMq:Uri; tests read {RabbitMqTransportOptions.UriEnvironmentVariable}): {InnermostMessage(ex)}",
+                    $"Cannot connect to RabbitMQ at {_endpoint} (Messaging:RabbitMq:Uri): {InnermostMessage(ex)}",
                     isTransient: true,
                     ex);
             }
@@ -253,7 +253,7 @@ internal sealed partial class RabbitMqConnection : IAsyncDisposable
     }
 
     private TransportUnavailableException Refused(string cause, Exception? error) => new(
-        $"RabbitMQ at {_endpoint} refused the connection (Messaging:RabbitMq:Uri; tests read {RabbitMqTransportOptions.UriEnvironmentVariable}): {cause}. Check the user name, password and virtual host; retrying does not help.",
+        $"RabbitMQ at {_endpoint} refused the connection (Messaging:RabbitMq:Uri): {cause}. Check the user name, password and virtual host; retrying does not help.",
         isTransient: false,
         error);
 

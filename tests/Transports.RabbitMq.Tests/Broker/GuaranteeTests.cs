@@ -181,8 +181,20 @@ public sealed class GuaranteeTests
             texts.AddRange(logs.Lines);
             Assert.All(texts, text => Assert.DoesNotContain(secret, text, StringComparison.Ordinal));
             Assert.Contains("guest:***@", error.Message, StringComparison.Ordinal);
-            Assert.Contains(RabbitMqTransportOptions.UriEnvironmentVariable, error.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_connection_error_names_the_application_key_and_no_test_variable()
+    {
+        var options = TestBroker.Options(o => o.Uri = new UriBuilder(TestBroker.Uri) { UserName = "guest", Password = "not-the-password" }.Uri);
+        await using var transport = new RabbitMqTransport(options);
+
+        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => transport.ConnectAsync(Ct));
+
+        // An application configures Messaging:RabbitMq:Uri; the tests' environment variable means nothing to it.
+        Assert.Contains("Messaging:RabbitMq:Uri", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(RabbitMqTransportOptions.UriEnvironmentVariable, error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

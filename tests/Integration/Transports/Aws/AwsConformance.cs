@@ -31,6 +31,8 @@ public sealed class AwsTopology(AwsFixture f) : TopologyScenarios<AwsFixture>(f)
 
 public sealed class AwsShutdown(AwsFixture f) : ShutdownScenarios<AwsFixture>(f);
 
+public sealed class AwsHostedConsumers(AwsFixture f) : HostedConsumerScenarios<AwsFixture>(f);
+
 public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<AwsFixture>(f);
 
 public sealed class AwsTelemetry(AwsFixture f) : TelemetryScenarios<AwsFixture>(f);

@@ -35,6 +35,8 @@ public sealed class InMemoryTopology(InMemoryFixture f) : TopologyScenarios<InMe
 
 public sealed class InMemoryShutdown(InMemoryFixture f) : ShutdownScenarios<InMemoryFixture>(f);
 
+public sealed class InMemoryHostedConsumers(InMemoryFixture f) : HostedConsumerScenarios<InMemoryFixture>(f);
+
 // The same areas on the transport with every capability off (InMemoryMinimalFixture): refusals and fallbacks run here.
 
 public sealed class InMemoryMinimalFanOut(InMemoryMinimalFixture f) : FanOutScenarios<InMemoryMinimalFixture>(f);
@@ -66,3 +68,5 @@ public sealed class InMemoryMinimalLimits(InMemoryMinimalFixture f) : LimitScena
 public sealed class InMemoryMinimalTopology(InMemoryMinimalFixture f) : TopologyScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalShutdown(InMemoryMinimalFixture f) : ShutdownScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalHostedConsumers(InMemoryMinimalFixture f) : HostedConsumerScenarios<InMemoryMinimalFixture>(f);

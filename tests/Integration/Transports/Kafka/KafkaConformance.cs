@@ -31,6 +31,8 @@ public sealed class KafkaTopology(KafkaFixture f) : TopologyScenarios<KafkaFixtu
 
 public sealed class KafkaShutdown(KafkaFixture f) : ShutdownScenarios<KafkaFixture>(f);
 
+public sealed class KafkaHostedConsumers(KafkaFixture f) : HostedConsumerScenarios<KafkaFixture>(f);
+
 public sealed class KafkaForeignMessages(KafkaFixture f) : ForeignMessageScenarios<KafkaFixture>(f);
 
 public sealed class KafkaTelemetry(KafkaFixture f) : TelemetryScenarios<KafkaFixture>(f);

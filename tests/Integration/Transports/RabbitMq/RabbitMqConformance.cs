@@ -30,6 +30,8 @@ public sealed class RabbitMqLimits(RabbitMqFixture f) : LimitScenarios<RabbitMqF
 public sealed class RabbitMqTopology(RabbitMqFixture f) : TopologyScenarios<RabbitMqFixture>(f);
 
 public sealed class RabbitMqShutdown(RabbitMqFixture f) : ShutdownScenarios<RabbitMqFixture>(f);
+
+public sealed class RabbitMqHostedConsumers(RabbitMqFixture f) : HostedConsumerScenarios<RabbitMqFixture>(f);
 public sealed class RabbitMqForeignMessages(RabbitMqFixture f) : ForeignMessageScenarios<RabbitMqFixture>(f);
 
 public sealed class RabbitMqTelemetry(RabbitMqFixture f) : TelemetryScenarios<RabbitMqFixture>(f);
