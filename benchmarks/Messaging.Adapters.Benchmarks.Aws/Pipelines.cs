@@ -112,7 +112,7 @@ internal sealed class RawPipeline(RequestCounter requests) : IDisposable
             var deadline = Stopwatch.StartNew();
             while (handled < count && deadline.Elapsed < TimeSpan.FromMinutes(5))
             {
-                var received = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = Batch, WaitTimeSeconds = 20 });
+                var received = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = Batch, WaitTimeSeconds = 20, MessageAttributeNames = ["All"] });
                 if (received.Messages is not { Count: > 0 } messages)
                 {
                     continue;
@@ -160,7 +160,19 @@ internal sealed class RawPipeline(RequestCounter requests) : IDisposable
             var entries = new List<SendMessageBatchRequestEntry>(Batch);
             for (var i = 0; i < Math.Min(Batch, count - sent); i++)
             {
-                entries.Add(new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), StampedBody.Create(now, size)));
+                // The same CloudEvents attributes the adapter writes for such a message, so both sides carry (and the
+                // emulator parses) the same metadata: an application using the client directly would send them too.
+                entries.Add(new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), StampedBody.Create(now, size))
+                {
+                    MessageAttributes = new Dictionary<string, MessageAttributeValue>
+                    {
+                        ["ce-specversion"] = Text("1.0"),
+                        ["ce-id"] = Text(Guid.NewGuid().ToString("N")),
+                        ["ce-type"] = Text("bench"),
+                        ["ce-source"] = Text("/benchmark"),
+                        ["ce-time"] = Text(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
+                    },
+                });
             }
 
             var response = await _sqs.SendMessageBatchAsync(new SendMessageBatchRequest { QueueUrl = url, Entries = entries });
@@ -170,4 +182,6 @@ internal sealed class RawPipeline(RequestCounter requests) : IDisposable
             }
         }
     }
+
+    private static MessageAttributeValue Text(string value) => new() { DataType = "String", StringValue = value };
 }
