@@ -68,3 +68,5 @@ public sealed class AwsFifoShutdown(AwsFifoFixture f) : ShutdownScenarios<AwsFif
 public sealed class AwsFifoForeignMessages(AwsFifoFixture f) : ForeignMessageScenarios<AwsFifoFixture>(f);
 
 public sealed class AwsFifoTelemetry(AwsFifoFixture f) : TelemetryScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoHostedConsumers(AwsFifoFixture f) : HostedConsumerScenarios<AwsFifoFixture>(f);
