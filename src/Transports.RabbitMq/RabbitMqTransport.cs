@@ -26,7 +26,7 @@ namespace Messaging.Adapters.RabbitMq;
 /// not) and consumers resume (unacknowledged messages are redelivered).</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed partial class RabbitMqTransport : ITransport
+public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
 {
     private const string ManagedConsumerTagPrefix = "messaging.adapters-";
 
@@ -97,6 +97,24 @@ public sealed partial class RabbitMqTransport : ITransport
     /// <inheritdoc />
     /// <value>Always <c>RabbitMq</c>.</value>
     public string Name => TransportCatalog.RabbitMq;
+
+    /// <inheritdoc />
+    /// <remarks>Unreachable while the publishing connection, or the connection the transport's shared consumers use,
+    /// was opened and is now closed or recovering. A queue consumer's own connection recovers on its own and shows in
+    /// that consumer's logs.</remarks>
+    public TransportHealth CurrentHealth
+    {
+        get
+        {
+            var down = new[] { _publishingConnection, ConsumingConnection }
+                .Where(c => c.Current is not null && !c.IsUsable)
+                .Select(c => c == _publishingConnection ? "publishing" : "consuming")
+                .ToList();
+            return down.Count == 0
+                ? new TransportHealth(true, $"RabbitMQ at {Endpoint}: connected (or connecting on first use).")
+                : new TransportHealth(false, $"RabbitMQ at {Endpoint}: the {string.Join(" and ", down)} connection is down or recovering.");
+        }
+    }
 
     /// <summary>The broker's address with the password hidden, for logs and messages.</summary>
     public string Endpoint { get; }

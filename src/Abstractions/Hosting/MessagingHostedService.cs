@@ -25,7 +25,8 @@ internal sealed partial class MessagingHostedService(
     IEnumerable<ConsumerRegistration> registrations,
     IOptions<MessagingOptions> options,
     ILogger<MessagingHostedService>? logger = null,
-    IHostApplicationLifetime? lifetime = null) : IHostedLifecycleService, IDisposable
+    IHostApplicationLifetime? lifetime = null,
+    HostedConsumerStatus? status = null) : IHostedLifecycleService, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Instance, IConsumer> _running = [];
@@ -45,6 +46,7 @@ internal sealed partial class MessagingHostedService(
                 var instance = new Instance(registration, number, count);
                 var consumer = await registration.Start(services, transport, cancellationToken).ConfigureAwait(false);
                 Watch(instance, consumer);
+                status?.Running(instance.Description);
                 LogStarted(_logger, instance.Description, transport.Name);
             }
         }
@@ -83,6 +85,7 @@ internal sealed partial class MessagingHostedService(
         }
 
         await Task.WhenAll(watchers).ConfigureAwait(false);
+        status?.StoppedAll();
     }
 
     public void Dispose() => _stopping.Dispose();
@@ -107,6 +110,7 @@ internal sealed partial class MessagingHostedService(
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             LogConsumerDied(_logger, registration.Description, options.Value.ConsumerFailure, ex);
+            status?.Failed(registration.Description, ex, restarting: options.Value.ConsumerFailure != ConsumerFailureAction.StopHost);
         }
         catch (Exception)
         {
@@ -136,6 +140,7 @@ internal sealed partial class MessagingHostedService(
                 }
 
                 Watch(registration, restarted);
+                status?.Running(registration.Description);
                 LogRestarted(_logger, registration.Description);
                 return;
             }

@@ -76,6 +76,9 @@ internal static class TestBroker
     /// <summary>Runs <c>rabbitmqctl</c> with arguments and fails with its output when it does not succeed.</summary>
     public static Task RabbitmqctlAsync(params string[] arguments) => RunRabbitmqctlAsync(arguments);
 
+    /// <summary>Runs rabbitmqctl and returns what it printed.</summary>
+    public static Task<string> RabbitmqctlOutputAsync(params string[] arguments) => RunRabbitmqctlAsync(arguments);
+
     /// <summary>The names of every queue of the default virtual host, as <c>rabbitmqctl list_queues</c> gives them.</summary>
     public static async Task<IReadOnlyList<string>> QueueNamesAsync() =>
         (await RunRabbitmqctlAsync(["list_queues", "name", "--silent", "--no-table-headers"]))
