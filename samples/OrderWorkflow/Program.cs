@@ -28,8 +28,12 @@ catch (MessagingConfigurationException ex)
     return 2;
 }
 
+// The library's spans, recorded to print one order's trace (an application would export them with OpenTelemetry:
+// AddSource(MessagingTelemetry.Name)). Created before the host so that no span is missed.
+using var traces = new TraceRecorder();
 builder.Services
     .AddSingleton(names)
+    .AddSingleton(traces)
     .AddSingleton<Narrator>()
     .AddSingleton<Milestones>()
     .AddSingleton<Checklist>()

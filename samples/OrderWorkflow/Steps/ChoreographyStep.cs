@@ -1,3 +1,4 @@
+using Messaging.Adapters;
 using OrderWorkflow.Services;
 using OrderWorkflow.Story;
 
@@ -8,7 +9,7 @@ namespace OrderWorkflow.Steps;
 /// their own subscriptions of the orders topic; shipping ships once it has seen <c>inventory.reserved</c> and
 /// <c>payment.succeeded</c>; email then sends the shipping notice.
 /// </summary>
-internal sealed class ChoreographyStep(Shop shop, Milestones milestones, Checklist checks, Narrator narrator) : IWorkflowStep
+internal sealed class ChoreographyStep(Shop shop, Milestones milestones, Checklist checks, Narrator narrator, TraceRecorder traces) : IWorkflowStep
 {
     public string Title => "Choreography: services react to order.placed through their own subscriptions";
 
@@ -18,15 +19,28 @@ internal sealed class ChoreographyStep(Shop shop, Milestones milestones, Checkli
         narrator.Line("shipping also subscribes to payment.succeeded on the payments topic. Lines of services that react to the");
         narrator.Line("same event at the same time may come in any order.");
         narrator.Line("");
-        await PlaceAndFollowAsync(new OrderPlaced("1001", "ada@example.com", [new OrderLine("SKU-1", 2)], 25.00m, "4242"), cancellationToken).ConfigureAwait(false);
+        var first = await PlaceAndFollowAsync(new OrderPlaced("1001", "ada@example.com", [new OrderLine("SKU-1", 2)], 25.00m, "4242"), cancellationToken).ConfigureAwait(false);
+        narrator.Line("");
+        await ShowTraceAsync(first, cancellationToken).ConfigureAwait(false);
         narrator.Line("");
         await PlaceAndFollowAsync(new OrderPlaced("1002", "grace@example.com", [new OrderLine("SKU-2", 1), new OrderLine("SKU-3", 1)], 64.50m, "4444"), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PlaceAndFollowAsync(OrderPlaced order, CancellationToken cancellationToken)
+    /// <summary>Order 1001's trace: one trace from the shop's publish through every service, whichever broker carried
+    /// it, because each message carries its producer's trace context (<c>traceparent</c>).</summary>
+    private async Task ShowTraceAsync(Envelope placed, CancellationToken cancellationToken)
+    {
+        string[] services = [WorkflowNames.Inventory, WorkflowNames.Payment, WorkflowNames.Shipping, WorkflowNames.Email];
+        var trace = await traces.TraceOfAsync(placed.Id, services, cancellationToken).ConfigureAwait(false);
+        TraceRecorder.Print(trace, narrator);
+        var missing = services.Where(service => !trace.Any(span => TraceRecorder.Group(span) == service)).ToList();
+        checks.Verify(missing.Count == 0, "order 1001's trace runs from the shop's publish through inventory, payment, shipping and email", missing.Count == 0 ? null : $"no span of {string.Join(", ", missing)}");
+    }
+
+    private async Task<Envelope> PlaceAndFollowAsync(OrderPlaced order, CancellationToken cancellationToken)
     {
         var id = order.OrderId;
-        await shop.PlaceAsync(order, cancellationToken).ConfigureAwait(false);
+        var placed = await shop.PlaceAsync(order, cancellationToken).ConfigureAwait(false);
 
         var reserved = milestones[$"reserved:{id}"];
         var charged = milestones[$"charged:{id}"];
@@ -43,5 +57,6 @@ internal sealed class ChoreographyStep(Shop shop, Milestones milestones, Checkli
 
         // Waiting for the last email keeps each order's lines together before the next order starts.
         await checks.WaitForAsync(milestones[$"email:order.shipped:{id}"], $"email sent the shipping notice of order {id}", cancellationToken).ConfigureAwait(false);
+        return placed;
     }
 }
