@@ -80,6 +80,24 @@ internal sealed class AssignedPartition(TopicPartition topicPartition, DeliveryS
         }
     }
 
+    /// <summary>Where the partition's group stands: everything before it is finished (due or committed), or where the
+    /// assignment started (its committed offset, or the first offset handed out); -1 before anything is known.</summary>
+    public long Position
+    {
+        get
+        {
+            lock (_gate)
+            {
+                // Before any commit of a group without a committed offset, the first offset handed out stands for the
+                // reset's position (the offsets tracker starts there).
+                return Math.Max(Math.Max(_due, _committed), Math.Max(StartOffset, _offsets?.Position ?? -1));
+            }
+        }
+    }
+
+    /// <summary>The offset the assignment started at, or -1 when the group's reset decides it.</summary>
+    public long StartOffset { get; init; } = -1;
+
     /// <summary>Records a successful commit.</summary>
     public void Committed(long position)
     {

@@ -50,6 +50,10 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private bool? _paused;
     private bool _assignedBefore;
     private long _lastCommit = Environment.TickCount64;
+    // Per partition, the partition's end offset less the group's position, refreshed by the poll thread at each
+    // commit interval and read by the ConsumerLag gauge from any thread.
+    private readonly ConcurrentDictionary<TopicPartition, long> _lag = new();
+    private IDisposable? _lagRegistration;
     private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
     /// <summary>Joins the group and returns once the member has its first assignment (possibly empty: more members
@@ -69,6 +73,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             .SetLogHandler((_, message) => LogClientMessage(_logger, message.Facility, message.Message))
             .Build();
         _consumer.Subscribe(reading.Topics);
+        _lagRegistration = ConsumerLag.Register(ObserveLag);
         var thread = new Thread(Run) { IsBackground = true, Name = "kafka " + reading.GroupId };
         thread.Start();
         var bound = transport.Options.SessionTimeout * 2;
@@ -177,6 +182,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
         finally
         {
+            _lagRegistration?.Dispose();
             consumer.Dispose();
             _delivered.Dispose();
             _finished.Dispose();
@@ -326,16 +332,18 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         // The next round pauses or resumes the whole new assignment, whatever state its partitions carry.
         _paused = null;
         var marks = _delivered.Read(partitions);
+        var starts = reading.Stream is null ? Resume(partitions) : StreamStarts(partitions, reading.Stream);
         foreach (var topicPartition in partitions)
         {
             var scope = _sink!.CreateScope($"{topicPartition.Topic}[{topicPartition.Partition.Value}]");
+            var start = starts.FirstOrDefault(s => s.TopicPartition == topicPartition)?.Offset.Value ?? -1;
             _assigned[topicPartition] = new AssignedPartition(topicPartition, scope, reading.Stream is { } stream ? new StreamCheckpoints(stream) : null)
             {
                 RedeliveredBelow = marks.GetValueOrDefault(topicPartition, -1),
+                StartOffset = start >= 0 ? start : -1,
             };
         }
 
-        var starts = reading.Stream is null ? Resume(partitions) : StreamStarts(partitions, reading.Stream);
         _assignedBefore = true;
         LogAssigned(_logger, reading.GroupId, starts);
         _firstAssignment.TrySetResult();
@@ -461,6 +469,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         }
 
         _lastCommit = now;
+        RefreshLag(consumer);
         var due = _assigned.Values.Select(p => p.DueCommit()).OfType<TopicPartitionOffset>().ToList();
         if (due.Count == 0)
         {
@@ -481,6 +490,33 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
             LogCommitFailed(_logger, reading.GroupId, ex.Error.Code, ex.Error.Reason);
         }
     }
+
+    /// <summary>From what the consumer already knows (end offsets from its fetches, its own positions): no round trip.</summary>
+    private void RefreshLag(IConsumer<string?, byte[]> consumer)
+    {
+        foreach (var gone in _lag.Keys.Where(p => !_assigned.ContainsKey(p)).ToList())
+        {
+            _lag.TryRemove(gone, out _);
+        }
+
+        foreach (var (topicPartition, partition) in _assigned)
+        {
+            var end = consumer.GetWatermarkOffsets(topicPartition).High.Value;
+            var position = partition.Position;
+            if (end >= 0 && position >= 0)
+            {
+                _lag[topicPartition] = Math.Max(0, end - position);
+            }
+        }
+    }
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveLag() =>
+        _lag.Select(entry => new System.Diagnostics.Metrics.Measurement<long>(
+            entry.Value,
+            new KeyValuePair<string, object?>("messaging.system", "kafka"),
+            new KeyValuePair<string, object?>("messaging.consumer.group.name", reading.GroupId),
+            new KeyValuePair<string, object?>("messaging.destination.name", entry.Key.Topic),
+            new KeyValuePair<string, object?>("messaging.destination.partition.id", entry.Key.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
     [LoggerMessage(EventId = 1700, Level = LogLevel.Warning, Message = "Kafka consumer of group {GroupId}: error {Code}: {Reason}")]
     private static partial void LogClientError(ILogger logger, string groupId, ErrorCode code, string reason);
