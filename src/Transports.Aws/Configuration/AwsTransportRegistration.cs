@@ -1,6 +1,7 @@
 using Messaging.Adapters;
 using Messaging.Adapters.Aws;
 using Messaging.Adapters.Aws.Configuration;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,7 +51,7 @@ internal sealed class AwsTransportOptionsValidator : IValidateOptions<AwsTranspo
     /// <summary>Every invalid option, each message naming its full key.</summary>
     public static List<string> FindProblems(AwsTransportOptions options)
     {
-        var problems = new List<string>();
+        var problems = new OptionProblems(Prefix);
         if (options.Region is { } region && (region.Length == 0 || !region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
         {
             problems.Add($"{Prefix}Region must be an AWS region name such as eu-west-1, was '{region}'.");
@@ -66,8 +67,8 @@ internal sealed class AwsTransportOptionsValidator : IValidateOptions<AwsTranspo
             problems.Add($"{Prefix}MaxMessageSize must be 4096..{AwsTransportOptions.MaxMessageSizeLimit} (bytes, body and attributes: SQS's and SNS's limit), was {options.MaxMessageSize}.");
         }
 
-        Range(options.VisibilityTimeout, TimeSpan.FromSeconds(2), TimeSpan.FromHours(12), nameof(options.VisibilityTimeout));
-        Range(options.ReceiveWaitTime, TimeSpan.Zero, TimeSpan.FromSeconds(20), nameof(options.ReceiveWaitTime));
+        problems.Range(options.VisibilityTimeout, TimeSpan.FromSeconds(2), TimeSpan.FromHours(12), nameof(options.VisibilityTimeout));
+        problems.Range(options.ReceiveWaitTime, TimeSpan.Zero, TimeSpan.FromSeconds(20), nameof(options.ReceiveWaitTime));
         if (options.EventBus is { } bus && (bus.Length is 0 or > 1600 || !bus.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/' or ':')))
         {
             problems.Add($"{Prefix}EventBus must be an EventBridge bus name or ARN ([A-Za-z0-9._-/:]), was '{bus}'.");
@@ -93,23 +94,7 @@ internal sealed class AwsTransportOptionsValidator : IValidateOptions<AwsTranspo
             problems.Add($"{Prefix}MaxErrorRetry must be 0..20, was {options.MaxErrorRetry}.");
         }
 
-        if (options.DefaultRetry is null)
-        {
-            problems.Add($"{Prefix}DefaultRetry must not be null.");
-        }
-        else
-        {
-            problems.AddRange(options.DefaultRetry.FindProblems("Messaging:Retry:").Select(p => p.Message));
-        }
-
-        return problems;
-
-        void Range(TimeSpan value, TimeSpan min, TimeSpan max, string key)
-        {
-            if (value < min || value > max)
-            {
-                problems.Add($"{Prefix}{key} must be {min}..{max}, was {value}.");
-            }
-        }
+        problems.DefaultRetry(options.DefaultRetry);
+        return [.. problems.Messages];
     }
 }

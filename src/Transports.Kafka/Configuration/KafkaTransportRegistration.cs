@@ -1,6 +1,7 @@
 using Messaging.Adapters;
 using Messaging.Adapters.Kafka;
 using Messaging.Adapters.Kafka.Configuration;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,7 +51,7 @@ internal sealed class KafkaTransportOptionsValidator : IValidateOptions<KafkaTra
     /// <summary>Every invalid option, each message naming its full key.</summary>
     public static List<string> FindProblems(KafkaTransportOptions options)
     {
-        var problems = new List<string>();
+        var problems = new OptionProblems(Prefix);
         if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
             problems.Add($"{Prefix}BootstrapServers is required: the cluster's bootstrap servers, host:port[,host:port...].");
@@ -60,10 +61,10 @@ internal sealed class KafkaTransportOptionsValidator : IValidateOptions<KafkaTra
             problems.Add($"{Prefix}BootstrapServers must be host:port[,host:port...], was '{options.BootstrapServers}'.");
         }
 
-        Range(options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.PublishTimeout));
-        Range(options.CommitInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1), nameof(options.CommitInterval));
-        Range(options.SessionTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), nameof(options.SessionTimeout));
-        Range(options.RevokeTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(5), nameof(options.RevokeTimeout));
+        problems.Range(options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.PublishTimeout));
+        problems.Range(options.CommitInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1), nameof(options.CommitInterval));
+        problems.Range(options.SessionTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), nameof(options.SessionTimeout));
+        problems.Range(options.RevokeTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(5), nameof(options.RevokeTimeout));
         if (options.Partitions is < 1 or > 10_000)
         {
             problems.Add($"{Prefix}Partitions must be 1..10000, was {options.Partitions}.");
@@ -84,24 +85,8 @@ internal sealed class KafkaTransportOptionsValidator : IValidateOptions<KafkaTra
             problems.Add($"{Prefix}MaxMessageSize must be 1..100000000 (bytes), was {options.MaxMessageSize}.");
         }
 
-        if (options.DefaultRetry is null)
-        {
-            problems.Add($"{Prefix}DefaultRetry must not be null.");
-        }
-        else
-        {
-            problems.AddRange(options.DefaultRetry.FindProblems("Messaging:Retry:").Select(p => p.Message));
-        }
-
-        return problems;
-
-        void Range(TimeSpan value, TimeSpan min, TimeSpan max, string key)
-        {
-            if (value < min || value > max)
-            {
-                problems.Add($"{Prefix}{key} must be {min}..{max}, was {value}.");
-            }
-        }
+        problems.DefaultRetry(options.DefaultRetry);
+        return [.. problems.Messages];
     }
 
     private static bool IsHostAndPort(string server)

@@ -1,6 +1,7 @@
 using Messaging.Adapters;
 using Messaging.Adapters.RabbitMq;
 using Messaging.Adapters.RabbitMq.Configuration;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -83,7 +84,7 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
     /// <summary>Every invalid option, each message naming its full key; never showing the password.</summary>
     public static List<string> FindProblems(RabbitMqTransportOptions options)
     {
-        var problems = new List<string>();
+        var problems = new OptionProblems(Prefix);
         var uri = options.Uri;
         if (options.UriProblem is { } problem)
         {
@@ -98,10 +99,10 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
             problems.Add($"{Prefix}Uri must be an absolute amqp:// or amqps:// URI with a host, was {RabbitMqEndpoint.MaskText(uri.OriginalString)}.");
         }
 
-        Range(options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.PublishTimeout));
-        Range(options.RecoveryInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), nameof(options.RecoveryInterval));
-        Range(options.Heartbeat, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.Heartbeat));
-        Range(options.CheckpointRetention, TimeSpan.FromHours(1), TimeSpan.FromDays(365), nameof(options.CheckpointRetention));
+        problems.Range(options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.PublishTimeout));
+        problems.Range(options.RecoveryInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), nameof(options.RecoveryInterval));
+        problems.Range(options.Heartbeat, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.Heartbeat));
+        problems.Range(options.CheckpointRetention, TimeSpan.FromHours(1), TimeSpan.FromDays(365), nameof(options.CheckpointRetention));
         if (options.MaxMessageSize is < 1 or > RabbitMqTransportOptions.MaxMessageSizeLimit)
         {
             problems.Add($"{Prefix}MaxMessageSize must be 1..{RabbitMqTransportOptions.MaxMessageSizeLimit} (bytes: the broker's default max_message_size of 128 MiB less 64 KiB for properties), was {options.MaxMessageSize}.");
@@ -148,23 +149,7 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
             }
         }
 
-        if (options.DefaultRetry is null)
-        {
-            problems.Add($"{Prefix}DefaultRetry must not be null.");
-        }
-        else
-        {
-            problems.AddRange(options.DefaultRetry.FindProblems("Messaging:Retry:").Select(p => p.Message));
-        }
-
-        return problems;
-
-        void Range(TimeSpan value, TimeSpan min, TimeSpan max, string key)
-        {
-            if (value < min || value > max)
-            {
-                problems.Add($"{Prefix}{key} must be {min}..{max}, was {value}.");
-            }
-        }
+        problems.DefaultRetry(options.DefaultRetry);
+        return [.. problems.Messages];
     }
 }
