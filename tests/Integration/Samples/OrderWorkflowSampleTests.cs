@@ -9,10 +9,7 @@ public sealed class OrderWorkflowSampleTests
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
     [Theory]
-    [InlineData("InMemory")]
-    [InlineData("RabbitMq")]
-    [InlineData("Kafka")]
-    [InlineData("Aws")]
+    [MemberData(nameof(SampleRun.Transports), MemberType = typeof(SampleRun))]
     public async Task The_order_workflow_sample_passes_every_check(string transport)
     {
         var (exitCode, output) = await SampleRun.RunAsync("OrderWorkflow", transport, RunTimeout);

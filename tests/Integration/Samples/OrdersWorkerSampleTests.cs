@@ -15,10 +15,7 @@ public sealed partial class OrdersWorkerSampleTests
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
     [Theory]
-    [InlineData("InMemory")]
-    [InlineData("RabbitMq")]
-    [InlineData("Kafka")]
-    [InlineData("Aws")]
+    [MemberData(nameof(SampleRun.Transports), MemberType = typeof(SampleRun))]
     public async Task The_orders_worker_passes_every_check(string transport)
     {
         var (exitCode, output) = await RunAsync(transport);

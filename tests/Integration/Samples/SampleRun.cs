@@ -13,6 +13,9 @@ namespace Messaging.Adapters.Integration.Samples;
 /// </summary>
 internal static class SampleRun
 {
+    /// <summary>Every transport a sample runs on: each sample's theory runs on all of them.</summary>
+    public static TheoryData<string> Transports => ["InMemory", "RabbitMq", "Kafka", "Aws"];
+
     /// <summary>Runs the sample to its end and returns its exit code and everything it wrote.</summary>
     /// <param name="sample">The sample's folder and assembly name under samples/.</param>
     /// <param name="transport">The value of <c>Messaging:Transport</c>.</param>
