@@ -30,6 +30,7 @@ public sealed class Worker(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        Environment.ExitCode = 1;   // until the story has ended with every check passed (Ctrl+C midway is not a pass)
         Console.WriteLine($"Orders worker on {transport.Name}; topic {names.Orders}, queues {names.Payments}, {names.Stock}, {names.Prices}, {names.Invoices}, stream {names.OrderHistory}");
         await StepAsync("1. Typed events on one topic, two subscriptions", TypedEventsAsync, stoppingToken);
         await StepAsync("2. A command queue, two competing consumers", CompetingConsumersAsync, stoppingToken);
