@@ -172,7 +172,8 @@ public sealed class Worker(
             await stream.AppendAsync(names.OrderHistory, order, codec, key: order.OrderId, cancellationToken);
         }
 
-        // Appended before anyone reads: the reader group "sales-report" is new, so it starts where it is told to.
+        // Everything is in the stream before anyone reads it; the reader group starts at the beginning, and
+        // ResumeFromCheckpoint = false makes it replay from there even when the group has read the stream before.
         var read = new StreamReadOptions { StartPosition = StreamPosition.Beginning, ResumeFromCheckpoint = false };
         await using (await stream.ReadAsync(names.OrderHistory, "sales-report", SalesReport, read, cancellationToken))
         {
