@@ -125,7 +125,7 @@ public sealed class IdempotencyStoreConfigurationTests : IDisposable
 
         await Task.WhenAll(sends);
 
-        await AssertHandledOnceAsync(handled, ids);
+        await ConsumerConfigurationTests.AssertHandledExactlyAsync(handled, [.. ids]);
         await one.StopAsync(TestToken);
         await two.StopAsync(TestToken);
     }
@@ -139,7 +139,7 @@ public sealed class IdempotencyStoreConfigurationTests : IDisposable
         {
             await before.StartAsync(TestToken);
             await SendAsync(before, first);
-            await AssertHandledOnceAsync(handled, first);
+            await ConsumerConfigurationTests.AssertHandledExactlyAsync(handled, [.. first]);
             await before.StopAsync(TestToken);
         }
 
@@ -151,7 +151,7 @@ public sealed class IdempotencyStoreConfigurationTests : IDisposable
         // The broker redelivers copies of what the first run handled, among new messages.
         await SendAsync(after, [.. first, .. second]);
 
-        await AssertHandledOnceAsync(afterRestart, second);
+        await ConsumerConfigurationTests.AssertHandledExactlyAsync(afterRestart, [.. second]);
         await after.StopAsync(TestToken);
     }
 
@@ -169,19 +169,5 @@ public sealed class IdempotencyStoreConfigurationTests : IDisposable
         {
             await queue.SendAsync("orders", order with { Id = id }, TestToken);
         }
-    }
-
-    /// <summary>Waits for one handling per id, then a while longer for any duplicate.</summary>
-    private static async Task AssertHandledOnceAsync(HandledIds handled, List<string> ids)
-    {
-        var seen = new List<string>();
-        foreach (var _ in ids)
-        {
-            seen.Add(await handled.NextAsync());
-        }
-
-        await Task.Delay(500, TestToken);
-        Assert.Equal(ids.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
-        Assert.Equal(ids.Count, handled.Count);
     }
 }

@@ -109,14 +109,7 @@ public sealed class DirectoryIdempotencyStoreTests : IDisposable
         for (var round = 0; round < 20; round++)
         {
             var id = "m-" + round;
-            using var start = new ManualResetEventSlim();
-            var claims = Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
-            {
-                start.Wait(Ct);
-                return await stores[i % stores.Count].TryClaimAsync(Consumer, id, Ct);
-            })).ToList();
-            start.Set();
-            var results = await Task.WhenAll(claims);
+            var results = await ClaimAllAtOnceAsync(stores, id, 64);
 
             Assert.Equal(1, results.Count(r => r == IdempotencyClaim.Claimed));
             Assert.Equal(63, results.Count(r => r == IdempotencyClaim.InProgress));
@@ -132,14 +125,7 @@ public sealed class DirectoryIdempotencyStoreTests : IDisposable
             var id = "m-" + round;
             Assert.Equal(IdempotencyClaim.Claimed, await NewStore().TryClaimAsync(Consumer, id, Ct));
             _time.Advance(Lease + TimeSpan.FromSeconds(1));
-            using var start = new ManualResetEventSlim();
-            var claims = Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
-            {
-                start.Wait(Ct);
-                return await stores[i % stores.Count].TryClaimAsync(Consumer, id, Ct);
-            })).ToList();
-            start.Set();
-            var results = await Task.WhenAll(claims);
+            var results = await ClaimAllAtOnceAsync(stores, id, 32);
 
             Assert.Equal(1, results.Count(r => r == IdempotencyClaim.Claimed));
         }
@@ -177,6 +163,19 @@ public sealed class DirectoryIdempotencyStoreTests : IDisposable
     private List<string> LeftOvers() => Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories)
         .Where(f => f.EndsWith(".takeover", StringComparison.Ordinal) || f.EndsWith(".tmp", StringComparison.Ordinal))
         .ToList();
+
+    /// <summary>Claims <paramref name="id"/> from <paramref name="count"/> tasks released at once, spread over the stores.</summary>
+    private static async Task<IdempotencyClaim[]> ClaimAllAtOnceAsync(List<DirectoryIdempotencyStore> stores, string id, int count)
+    {
+        using var start = new ManualResetEventSlim();
+        var claims = Enumerable.Range(0, count).Select(i => Task.Run(async () =>
+        {
+            start.Wait(Ct);
+            return await stores[i % stores.Count].TryClaimAsync(Consumer, id, Ct);
+        })).ToList();
+        start.Set();
+        return await Task.WhenAll(claims);
+    }
 
     private DirectoryIdempotencyStore NewStore() => new(_directory, Retention, Lease, _time);
 
