@@ -103,7 +103,7 @@ public static class DestinationNames
     /// <param name="prefix">The start of the name.</param>
     /// <returns>The name. <see cref="ITopology.EnsureAsync"/> of a <see cref="Destination.Queue"/> with this name
     /// creates a temporary queue, which a transport with <see cref="TransportCapabilities.TemporaryQueues"/> removes on
-    /// its own once its owner is gone; a send to it never creates it (see <see cref="IsTemporaryQueue"/>).</returns>
+    /// its own once its owner is gone (see <see cref="IsTemporaryQueue"/>).</returns>
     /// <exception cref="ArgumentException">The name would break the naming rule; the message names the prefix.</exception>
     public static string NewTemporaryQueue(string prefix) => TemporaryQueueName(prefix, nameof(prefix));
 
@@ -118,9 +118,11 @@ public static class DestinationNames
 
     /// <summary>Whether <paramref name="name"/> is a temporary queue's, made by <see cref="NewTemporaryQueue"/>.</summary>
     /// <param name="name">A queue name.</param>
-    /// <returns><see langword="true"/> for a temporary queue. Transports create such a queue only when its owner ensures
-    /// or consumes it, never when a message is sent to it: a reply to a requester that is gone must not bring its queue
-    /// back for good.</returns>
+    /// <returns><see langword="true"/> for a temporary queue. A transport with
+    /// <see cref="TransportCapabilities.TemporaryQueues"/> creates such a queue only when its owner ensures or consumes
+    /// it, never when a message is sent to it (the message is dropped when the queue is gone): a reply to a requester
+    /// that is gone must not bring its queue back for good. Without the capability it is created on first use like any
+    /// queue.</returns>
     public static bool IsTemporaryQueue(string? name)
     {
         if (name is null || name.Length <= TemporaryQueueMarker.Length + TemporaryQueueRandomLength)

@@ -10,8 +10,8 @@ namespace Messaging.Adapters;
 /// <see cref="DestinationNames.NewTemporaryQueue"/>), created by <see cref="StartAsync"/> and deleted by
 /// <see cref="DisposeAsync"/>. Where the transport declares <see cref="TransportCapabilities.TemporaryQueues"/>, the broker
 /// also removes it when the client's process dies without disposing it (RabbitMQ: after
-/// <c>Messaging:RabbitMq:TemporaryQueueExpiry</c> without a consumer); elsewhere a crashed client leaves it behind. The
-/// reply queue has no dead-letter queue, and a reply sent after it is gone is dropped. A request carries <see cref="Envelope.ReplyTo"/> = that queue; the
+/// <c>Messaging:RabbitMq:TemporaryQueueExpiry</c> without a consumer), the reply queue has no dead-letter queue, and a
+/// reply sent after it is gone is dropped; elsewhere a crashed client leaves it behind. A request carries <see cref="Envelope.ReplyTo"/> = that queue; the
 /// responder answers with <see cref="RequestReplyExtensions.ReplyAsync"/>, which sets the reply's
 /// <see cref="Envelope.CorrelationId"/> to the request's id. Replies that arrive after their request timed out are
 /// acknowledged and dropped.</para>
