@@ -52,6 +52,8 @@ public sealed class TemporaryQueueTests
                 await Task.Delay(100, Ct);
             }
 
+            TestContext.Current.TestOutputHelper?.WriteLine($"{replyQueue} was removed {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s after its owner's connection closed (x-expires {Expiry.TotalSeconds} s).");
+
             // The responder answers a request of the dead requester: the broker drops the reply, nothing is declared.
             var late = new ReceivedMessage(new Envelope("ping", "2"u8.ToArray()) { ReplyTo = replyQueue }, requests);
             await responder.Queue.ReplyAsync(late, new Envelope("pong", "2"u8.ToArray()), Ct);
