@@ -113,7 +113,7 @@ public sealed class TemporaryQueueTests
 
     private static async Task<JsonElement?> QueueDefinitionAsync(string queue)
     {
-        var json = await TestBroker.RabbitmqctlOutputAsync("list_queues", "--silent", "name", "durable", "type", "arguments", "--formatter", "json");
+        var json = await TestBroker.RabbitmqctlAsync("list_queues", "--silent", "name", "durable", "type", "arguments", "--formatter", "json");
         foreach (var entry in JsonDocument.Parse(json).RootElement.EnumerateArray())
         {
             if (entry.GetProperty("name").GetString() == queue)
