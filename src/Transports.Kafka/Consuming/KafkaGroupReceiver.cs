@@ -56,6 +56,9 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private IDisposable? _lagRegistration;
     private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
+    /// <summary>Kafka's consumers poll; what one engine request returns was fetched by librdkafka beforehand.</summary>
+    public string ReceiveOperationName => "poll";
+
     /// <summary>Joins the group and returns once the member has its first assignment (possibly empty: more members
     /// than partitions), or after twice <see cref="KafkaTransportOptions.SessionTimeout"/> if the group is still
     /// rebalancing (a broker completes a rebalance once every member rejoined, within a heartbeat; librdkafka's mock
