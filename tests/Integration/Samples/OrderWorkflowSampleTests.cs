@@ -21,6 +21,44 @@ public sealed class OrderWorkflowSampleTests
     [InlineData("Aws")]
     public async Task The_order_workflow_sample_passes_every_check(string transport)
     {
+        await RunPassingAsync(transport, new Dictionary<string, string?>());
+    }
+
+    [Fact]
+    public async Task With_an_OTLP_endpoint_set_the_sample_exports_its_traces_and_metrics_to_it()
+    {
+        using var collector = new OtlpHttpCollector();
+
+        var output = await RunPassingAsync("InMemory", new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
+
+        Assert.Contains($"exporting traces and metrics over OTLP to {collector.Endpoint}", output, StringComparison.Ordinal);
+        var requests = collector.Requests;
+        var traces = requests.Where(r => r is { Method: "POST", Path: "/v1/traces" }).ToList();
+        Assert.True(traces.Count > 0, $"No POST to /v1/traces arrived; requests: {string.Join(", ", requests.Select(r => $"{r.Method} {r.Path}"))}");
+        Assert.All(traces, r =>
+        {
+            Assert.Equal("application/x-protobuf", r.ContentType);
+            Assert.NotEmpty(r.Body);
+        });
+        Assert.Contains(requests, r => r is { Method: "POST", Path: "/v1/metrics" } && r.Body.Length > 0);
+    }
+
+    [Fact]
+    public async Task Without_an_OTLP_endpoint_the_sample_exports_nothing()
+    {
+        var output = await RunPassingAsync("InMemory", new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null });
+
+        Assert.DoesNotContain("exporting traces and metrics over OTLP", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the built sample on <paramref name="transport"/> with these environment variables (a null value
+    /// removes one inherited), requires every check to pass, and returns what it printed.</summary>
+    private static async Task<string> RunPassingAsync(string transport, Dictionary<string, string?> environment)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { SamplePath() },
@@ -30,6 +68,17 @@ public sealed class OrderWorkflowSampleTests
         };
         start.Environment["Messaging__Transport"] = transport;
         Configure(start.Environment, transport);
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
 
         var output = new StringBuilder();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the sample.");
@@ -53,6 +102,7 @@ public sealed class OrderWorkflowSampleTests
         TestContext.Current.TestOutputHelper?.WriteLine(Text(output));
         Assert.True(process.ExitCode == 0, $"The sample ended with exit code {process.ExitCode} on {transport}:\n{Text(output)}");
         Assert.Matches(@"\d+ checks passed, 0 failed", Text(output));
+        return Text(output);
     }
 
     /// <summary>The broker's address, as an application would be given it, from where the conformance fixtures find
