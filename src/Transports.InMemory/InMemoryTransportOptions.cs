@@ -103,6 +103,9 @@ public sealed class InMemoryTransportOptions : TransportOptions
         DelayedDelivery = DelayedDelivery,
         ServerSideFiltering = ServerSideFiltering,
         Durable = false,
+
+        // Everything ends with the process, a temporary queue included.
+        TemporaryQueues = true,
         MaxMessageSize = MaxMessageSize,
         MaxDelay = MaxDelay,
         MaxBatchEntries = MaxBatchEntries,

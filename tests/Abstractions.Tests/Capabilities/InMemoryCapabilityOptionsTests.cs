@@ -23,6 +23,7 @@ public sealed class InMemoryCapabilityOptionsTests
                 DelayedDelivery = true,
                 ServerSideFiltering = true,
                 Durable = false,
+                TemporaryQueues = true,
                 MaxMessageSize = 256 * 1024,
             },
             transport.Capabilities);
@@ -49,6 +50,7 @@ public sealed class InMemoryCapabilityOptionsTests
         Assert.Equal(
             new TransportCapabilities
             {
+                TemporaryQueues = true,
                 MaxMessageSize = 256 * 1024,
                 MaxDelay = TimeSpan.FromMinutes(15),
                 MaxBatchEntries = 10,
