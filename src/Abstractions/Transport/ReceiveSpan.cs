@@ -13,7 +13,7 @@ namespace Messaging.Adapters.Transport;
 /// an idle consumer long-polls all the time, and a span for every empty poll would bury the traces that matter. It is
 /// the root of a trace of its own (a request serves messages of many traces); the process spans keep the creation
 /// context as their parent, as the conventions recommend for a single message, so each message's trace stays one tree.</para>
-/// <para>Push transports (AMQP, the in-memory broker) have no receive span: the broker hands each message to the
+/// <para>Push transports (AMQP, the in-memory broker's queues) have no receive span: the broker hands each message to the
 /// consumer without a request, and the conventions instrument such a delivery with its process span only.</para>
 /// </remarks>
 internal static class ReceiveSpan
