@@ -28,9 +28,14 @@ catch (MessagingConfigurationException ex)
     return 2;
 }
 
-// The library's spans, recorded to print one order's trace (an application would export them with OpenTelemetry:
-// AddSource(MessagingTelemetry.Name)). Created before the host so that no span is missed.
+// The library's spans, recorded to print one order's trace. Created before the host so that no span is missed.
 using var traces = new TraceRecorder();
+
+// And exported, with the metrics, to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+if (OtlpExport.AddWhenConfigured(builder.Services, builder.Configuration))
+{
+    Console.WriteLine($"telemetry: exporting traces and metrics over OTLP to {builder.Configuration[OtlpExport.EndpointSetting]}");
+}
 builder.Services
     .AddSingleton(names)
     .AddSingleton(traces)

@@ -1,8 +1,10 @@
+using Amazon.Runtime;
 using Amazon.SQS;
 using Messaging.Adapters.Aws.Clients;
 using Messaging.Adapters.Aws.Configuration;
 using Messaging.Adapters.Aws.Consuming;
 using Messaging.Adapters.Aws.Envelopes;
+using Messaging.Adapters.Aws.Health;
 using Messaging.Adapters.Aws.Publishing;
 using Messaging.Adapters.Aws.Topology;
 using Messaging.Adapters.Transport;
@@ -24,7 +26,7 @@ namespace Messaging.Adapters.Aws;
 /// (<see cref="CapabilitiesOf"/>).</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed partial class AwsTransport : ITransport
+public sealed partial class AwsTransport : ITransport, ITransportHealth
 {
     /// <summary>Room left in <see cref="AwsTransportOptions.MaxMessageSize"/> for a message's attributes.</summary>
     private const int AttributeHeadroom = 8 * 1024;
@@ -37,6 +39,7 @@ public sealed partial class AwsTransport : ITransport
     private readonly bool _ownsEventBridge;
     private readonly TransportCapabilities _fifoCapabilities;
     private readonly CancellationTokenSource _closing = new();
+    private readonly IDisposable? _sqsObservation;
     private int _disposed;
 
     /// <summary>Creates the transport; nothing is requested from AWS until first use.</summary>
@@ -70,18 +73,25 @@ public sealed partial class AwsTransport : ITransport
             _ownsSqs = sqs is null;
             _ownsSns = sns is null;
             _ownsEventBridge = needsEventBridge;
+            Endpoint = $"SQS {settings.SqsEndpoint?.ToString() ?? "(regional)"}, SNS {settings.SnsEndpoint}, region {settings.Region.SystemName}";
+            Reachability = new EndpointReachability(Endpoint);
             sqs ??= new AmazonSQSClient(settings.Credentials, settings.SqsConfig(options));
-            sns ??= new SnsQueryClient(settings.Credentials, settings.Region, settings.SnsEndpoint, options.MaxErrorRetry);
+            sns ??= new SnsQueryClient(settings.Credentials, settings.Region, settings.SnsEndpoint, options.MaxErrorRetry, Observed("SNS at " + settings.SnsEndpoint));
             if (needsEventBridge)
             {
-                eventBridge = new EventBridgeJsonClient(settings.Credentials, settings.Region, settings.EventsEndpoint, options.MaxErrorRetry);
+                eventBridge = new EventBridgeJsonClient(settings.Credentials, settings.Region, settings.EventsEndpoint, options.MaxErrorRetry, Observed("EventBridge at " + settings.EventsEndpoint));
             }
-
-            Endpoint = $"SQS {settings.SqsEndpoint?.ToString() ?? "(regional)"}, SNS {settings.SnsEndpoint}, region {settings.Region.SystemName}";
         }
         else
         {
             Endpoint = "the SQS and SNS clients given";
+            Reachability = new EndpointReachability(Endpoint);
+        }
+
+        if (sqs is AmazonServiceClient sqsClient)
+        {
+            // Given clients too: their requests are this transport's as much as those of a client it built.
+            _sqsObservation = Reachability.Observe(sqsClient, "SQS at " + (sqsClient.Config.ServiceURL ?? $"the {sqsClient.Config.RegionEndpoint?.SystemName} regional endpoint"));
         }
 
         Sqs = sqs;
@@ -165,7 +175,16 @@ public sealed partial class AwsTransport : ITransport
     /// set; otherwise <see langword="null"/>.</summary>
     public IEventBridgeClient? EventBridge { get; }
 
+    /// <inheritdoc />
+    /// <remarks>From the requests the transport makes anyway, no probe of its own: unreachable while the last request to
+    /// SQS, SNS or EventBridge got no answer at all (refused, broken, timed out), reachable again once one is answered;
+    /// an answer that is an error counts as reachable. SQS is followed through the client's request events (also for a
+    /// given <see cref="Amazon.SQS.AmazonSQSClient"/>); a given SNS or EventBridge client is not followed.</remarks>
+    public TransportHealth CurrentHealth => Reachability.CurrentHealth;
+
     internal AwsTransportOptions Options { get; }
+
+    internal EndpointReachability Reachability { get; }
 
     internal TopologyProvisioner Provisioner { get; }
 
@@ -206,6 +225,7 @@ public sealed partial class AwsTransport : ITransport
 
         // Polls left to finish by stopped consumers end here; their messages come back after the visibility timeout.
         await _closing.CancelAsync().ConfigureAwait(false);
+        _sqsObservation?.Dispose();
         if (_ownsSqs)
         {
             Sqs.Dispose();
@@ -223,6 +243,9 @@ public sealed partial class AwsTransport : ITransport
 
         LogDisposed(_logger, Endpoint);
     }
+
+    private AnsweredRequestsHandler Observed(string endpoint) =>
+        new AnsweredRequestsHandler(Reachability, endpoint) { InnerHandler = SignedHttpSender.DefaultHandler() };
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Messaging.Adapters.Kafka.Configuration;
 using Messaging.Adapters.Kafka.Consuming;
+using Messaging.Adapters.Kafka.Health;
 using Messaging.Adapters.Kafka.Publishing;
 using Messaging.Adapters.Kafka.Streams;
 using Messaging.Adapters.Kafka.Topology;
@@ -20,7 +21,7 @@ namespace Messaging.Adapters.Kafka;
 /// contiguously per partition, so a commit never passes an unfinished message.</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed class KafkaTransport : ITransport
+public sealed class KafkaTransport : ITransport, ITransportHealth
 {
     private readonly Lazy<IAdminClient> _admin;
     private readonly ILoggerFactory _loggerFactory;
@@ -45,7 +46,8 @@ public sealed class KafkaTransport : ITransport
         ConsumerLogger = _loggerFactory.CreateLogger("Messaging.Adapters.Kafka.Consuming");
         ClientSettings = new KafkaClientSettings(options);
         _admin = new(() => new AdminClientBuilder(ClientSettings.Admin()).Build());
-        Producer = new KafkaProducer(ClientSettings.Producer(), "/" + ClientSettings.ClientId, _loggerFactory.CreateLogger("Messaging.Adapters.Kafka.Publishing"));
+        Reachability = new BrokerReachability(options.BootstrapServers);
+        Producer = new KafkaProducer(ClientSettings.Producer(), "/" + ClientSettings.ClientId, Reachability, _loggerFactory.CreateLogger("Messaging.Adapters.Kafka.Publishing"));
         Topics = new TopicProvisioner(_admin, options);
         Groups = new GroupOffsets(ClientSettings, Topics, options.SessionTimeout);
         Capabilities = new TransportCapabilities
@@ -118,6 +120,16 @@ public sealed class KafkaTransport : ITransport
     internal KafkaClientSettings ClientSettings { get; }
 
     internal KafkaProducer Producer { get; }
+
+    /// <summary>What the transport's clients last said about their brokers.</summary>
+    internal BrokerReachability Reachability { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Unreachable while the producer or a group consumer reports all brokers down (librdkafka's
+    /// <c>Local_AllBrokersDown</c>), until its statistics show a broker connection up again (within
+    /// <c>statistics.interval.ms</c>, 5 s unless <see cref="KafkaTransportOptions.ConfigureProducer"/> or
+    /// <see cref="KafkaTransportOptions.ConfigureConsumer"/> set it). A client not yet created counts as reachable.</remarks>
+    public TransportHealth CurrentHealth => Reachability.CurrentHealth;
 
     internal TopicProvisioner Topics { get; }
 

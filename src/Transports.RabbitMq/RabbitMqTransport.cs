@@ -4,6 +4,7 @@ using Messaging.Adapters.RabbitMq.Connection;
 using Messaging.Adapters.RabbitMq.Consuming;
 using Messaging.Adapters.RabbitMq.Publishing;
 using Messaging.Adapters.RabbitMq.Streams;
+using Messaging.Adapters.RabbitMq.Telemetry;
 using Messaging.Adapters.RabbitMq.Topology;
 using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
@@ -232,6 +233,11 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
     {
         var provision = Options.ProvisionOnFirstUse && !IsTemporaryQueue(kind, name);
         var target = _targets.GetOrAdd((kind, name), CreateTarget);
+        if (ProducerTelemetry.CurrentSend is { } span)
+        {
+            AmqpSpanAttributes.AddRoutingKey(span, target.RoutingKey);
+        }
+
         var declared = !provision ? Task.CompletedTask : kind switch
         {
             DestinationKind.Queue => Provisioner.EnsureQueueAsync(name, cancellationToken),

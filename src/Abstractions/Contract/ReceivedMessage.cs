@@ -69,5 +69,10 @@ public sealed class ReceivedMessage
         DeliveryCount = DeliveryCount,
         StreamPartition = StreamPartition,
         StreamOffset = StreamOffset,
+        Delivery = Delivery,
     };
+
+    /// <summary>The engine's delivery of this message, so that the process span can carry the broker's own attributes
+    /// (<see cref="Transport.InboundDelivery.AddSpanAttributes"/>); set by the engine before the handler runs.</summary>
+    internal Transport.InboundDelivery? Delivery { get; set; }
 }

@@ -24,8 +24,16 @@ internal static class MessagingAttributes
     /// <summary>The operation types the conventions define and the library uses.</summary>
     public const string Send = "send";
     public const string Process = "process";
+    public const string Receive = "receive";
+    public const string Settle = "settle";
 
     /// <summary>The operation names: the contract's verbs.</summary>
     public const string Publish = "publish";
     public const string Append = "append";
+
+    /// <summary>The settle operation names, one per outcome of the handler pipeline (see <see cref="Transport.SettleSpan"/>).</summary>
+    public const string Ack = "ack";
+    public const string Nack = "nack";
+    public const string Retry = "retry";
+    public const string DeadLetter = "dead_letter";
 }

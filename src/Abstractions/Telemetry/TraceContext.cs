@@ -63,4 +63,23 @@ internal static class TraceContext
         context = default;
         return false;
     }
+
+    /// <summary>Starts a consumer-side span of a message in the message's trace: its parent is the context the message
+    /// carries, and it links to that context as the conventions ask; a message without (valid) context starts a trace
+    /// of its own. Leaves the span as <see cref="Activity.Current"/>, as any start does.</summary>
+    public static Activity? StartInMessageTrace(string name, ActivityKind kind, Envelope message)
+    {
+        ActivityLink[]? links = null;
+        if (TryExtract(message, out var creation))
+        {
+            links = [new ActivityLink(creation)];
+        }
+        else
+        {
+            // Whatever runs around the engine's worker is not this message's cause.
+            Activity.Current = null;
+        }
+
+        return MessagingTelemetry.Source.StartActivity(name, kind, creation, tags: null, links);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,6 +32,7 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
     private readonly IHandoffReceiver<TDelivery>? _handoff;
     private readonly HandlerPipeline _pipeline;
     private readonly ConsumerTelemetry _telemetry;
+    private readonly string _system;
     private readonly ConsumerEngineSettings _settings;
     private readonly KeyLanes<TDelivery>? _lanes;
     private readonly ILogger _logger;
@@ -74,7 +76,8 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
         _lanes = settings.Lanes == DeliveryLanes.None ? null : new KeyLanes<TDelivery>();
         _logger = loggerFactory.CreateLogger("Messaging.Adapters.Consuming");
         var holdDelayedRetries = settings.HoldsDelayedRetries || CapabilityGuard.HoldsDelayedRetries(settings.Capabilities, retry);
-        _telemetry = new ConsumerTelemetry(settings.Capabilities.MessagingSystem ?? settings.Transport.ToLowerInvariant());
+        _system = settings.Capabilities.MessagingSystem ?? settings.Transport.ToLowerInvariant();
+        _telemetry = new ConsumerTelemetry(_system);
         _pipeline = new HandlerPipeline(_telemetry.Instrument(handler), retry, holdDelayedRetries, timeProvider, loggerFactory.CreateLogger<HandlerPipeline>());
     }
 
@@ -303,6 +306,7 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
             return HandlingResult.Acknowledged(message.Attempt);
         }
 
+        message.Delivery = delivery;
         var counted = _telemetry.BeginHandling(message);
         var result = new HandlingResult { Outcome = HandlingOutcome.Release, Attempts = message.Attempt - 1 };
         CancellationTokenSource? lease = null;
@@ -334,52 +338,55 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
         }
     }
 
-    /// <summary>Carries out the outcome through the receiver; a retry or dead letter that cannot be stored releases
-    /// the delivery instead.</summary>
+    /// <summary>Carries out the outcome through the receiver, inside its settle span; a retry or dead letter that
+    /// cannot be stored releases the delivery instead.</summary>
     private async ValueTask SettleAsync(TDelivery delivery, HandlingResult result)
     {
+        var outcome = result.Outcome;
+        var span = SettleSpan.Start(_system, delivery, outcome);
+        Exception? failure = null;
         try
         {
-            switch (result.Outcome)
+            switch (outcome)
             {
                 case HandlingOutcome.Acknowledge:
                     await _receiver.AcknowledgeAsync(delivery).ConfigureAwait(false);
-                    return;
+                    break;
                 case HandlingOutcome.Release:
                     await _receiver.ReleaseAsync(delivery, result.Attempts).ConfigureAwait(false);
-                    return;
+                    break;
+                case HandlingOutcome.RetryLater:
+                    await _receiver.RetryLaterAsync(delivery, result.Message!, result.RetryDelay).ConfigureAwait(false);
+                    break;
+                default:
+                    await _receiver.DeadLetterAsync(delivery, result.Message!).ConfigureAwait(false);
+                    break;
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogSettleFailed(_logger, result.Outcome, delivery.Message.Envelope.Id, _settings.Source, ex);
+            failure = ex;
+        }
+
+        SettleSpan.End(span, failure);
+        if (failure is null)
+        {
+            if (outcome == HandlingOutcome.DeadLetter)
+            {
+                _telemetry.DeadLettered(delivery.Message);
+            }
+
             return;
         }
 
-        try
+        if (outcome is HandlingOutcome.Acknowledge or HandlingOutcome.Release)
         {
-            if (result.Outcome == HandlingOutcome.RetryLater)
-            {
-                await _receiver.RetryLaterAsync(delivery, result.Message!, result.RetryDelay).ConfigureAwait(false);
-            }
-            else
-            {
-                await _receiver.DeadLetterAsync(delivery, result.Message!).ConfigureAwait(false);
-                _telemetry.DeadLettered(delivery.Message);
-            }
+            LogSettleFailed(_logger, outcome, delivery.Message.Envelope.Id, _settings.Source, failure);
+            return;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogOutcomeFailed(_logger, result.Outcome, delivery.Message.Envelope.Id, _settings.Source, ex);
-            try
-            {
-                await _receiver.ReleaseAsync(delivery, result.Attempts).ConfigureAwait(false);
-            }
-            catch (Exception releaseError) when (releaseError is not OutOfMemoryException)
-            {
-                LogSettleFailed(_logger, HandlingOutcome.Release, delivery.Message.Envelope.Id, _settings.Source, releaseError);
-            }
-        }
+
+        LogOutcomeFailed(_logger, outcome, delivery.Message.Envelope.Id, _settings.Source, failure);
+        await SettleAsync(delivery, new HandlingResult { Outcome = HandlingOutcome.Release, Attempts = result.Attempts }).ConfigureAwait(false);
     }
 
     private async Task RenewLeaseAsync(TDelivery delivery, CancellationToken handled)
@@ -410,6 +417,8 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
 
     private async Task PullAsync()
     {
+        // The loop serves messages of many traces: whatever activity started the consumer is none of their causes.
+        Activity.Current = null;
         var batch = new List<TDelivery>();
         while (!IsStopping)
         {
@@ -422,7 +431,13 @@ public sealed partial class ConsumerEngine<TDelivery> : IConsumer, IDeliverySink
                 }
 
                 batch.Clear();
+                var started = ReceiveSpan.Begin();
                 await _puller!.ReceiveAsync(free, batch, _stopping.Token).ConfigureAwait(false);
+                if (started is { } receiveStarted)
+                {
+                    ReceiveSpan.Record(_system, _puller.ReceiveOperationName, receiveStarted, batch);
+                }
+
                 foreach (var delivery in batch)
                 {
                     Dispatch(delivery);

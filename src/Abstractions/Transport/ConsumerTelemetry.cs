@@ -68,9 +68,26 @@ internal sealed class ConsumerTelemetry(string system)
 
     /// <summary>The destination as the conventions name it on the consumer side: the topic of a subscription, else the
     /// queue or stream read.</summary>
-    private static string DestinationOf(ReceivedMessage message) => message.Topic ?? message.Source;
+    internal static string DestinationOf(ReceivedMessage message) => message.Topic ?? message.Source;
 
-    private static string? ConsumerGroupOf(ReceivedMessage message) => message.Subscription ?? message.ReaderGroup;
+    internal static string? ConsumerGroupOf(ReceivedMessage message) => message.Subscription ?? message.ReaderGroup;
+
+    /// <summary>The attributes every consumer span (receive, process, settle) carries: the system, the destination
+    /// read, the subscription and the consumer group.</summary>
+    internal static void TagConsumer(Activity activity, string system, ReceivedMessage message)
+    {
+        activity.SetTag(MessagingAttributes.System, system);
+        activity.SetTag(MessagingAttributes.DestinationName, DestinationOf(message));
+        if (message.Topic is not null)
+        {
+            activity.SetTag(MessagingAttributes.SubscriptionName, message.Source);
+        }
+
+        if (ConsumerGroupOf(message) is { } group)
+        {
+            activity.SetTag(MessagingAttributes.ConsumerGroup, group);
+        }
+    }
 
     private async ValueTask ProcessAsync(MessageHandler handler, ReceivedMessage message, CancellationToken cancellationToken)
     {
@@ -107,40 +124,16 @@ internal sealed class ConsumerTelemetry(string system)
             return null;
         }
 
-        var destination = DestinationOf(message);
-        ActivityLink[]? links = null;
-        if (TraceContext.TryExtract(message.Envelope, out var producer))
-        {
-            links = [new ActivityLink(producer)];
-        }
-        else
-        {
-            // Whatever runs around the engine's worker is not this message's cause: a message without context starts a
-            // trace of its own. (This async method's change to the current activity does not reach its caller.)
-            Activity.Current = null;
-        }
-
-        var activity = MessagingTelemetry.Source.StartActivity(
-            "process " + destination, ActivityKind.Consumer, producer, tags: null, links);
+        // Called from ProcessAsync, whose change to the current activity does not reach the engine.
+        var activity = TraceContext.StartInMessageTrace("process " + DestinationOf(message), ActivityKind.Consumer, message.Envelope);
         if (activity is not { IsAllDataRequested: true })
         {
             return activity;
         }
 
-        activity.SetTag(MessagingAttributes.System, system);
         activity.SetTag(MessagingAttributes.OperationType, MessagingAttributes.Process);
         activity.SetTag(MessagingAttributes.OperationName, MessagingAttributes.Process);
-        activity.SetTag(MessagingAttributes.DestinationName, destination);
-        if (message.Topic is not null)
-        {
-            activity.SetTag(MessagingAttributes.SubscriptionName, message.Source);
-        }
-
-        if (ConsumerGroupOf(message) is { } group)
-        {
-            activity.SetTag(MessagingAttributes.ConsumerGroup, group);
-        }
-
+        TagConsumer(activity, system, message);
         var envelope = message.Envelope;
         activity.SetTag(MessagingAttributes.MessageId, envelope.Id);
         if (envelope.CorrelationId is { } correlation)
@@ -168,6 +161,7 @@ internal sealed class ConsumerTelemetry(string system)
             }
         }
 
+        message.Delivery?.AddSpanAttributes(activity);
         return activity;
     }
 

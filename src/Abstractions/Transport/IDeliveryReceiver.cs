@@ -85,6 +85,11 @@ public interface IPullingReceiver<TDelivery> : IDeliveryReceiver<TDelivery>
     /// carry full batches instead of one message each (each request costs a round trip, and on SQS money).</summary>
     /// <value>The default value is 1: ask as soon as any credit is free.</value>
     int PreferredBatch => 1;
+
+    /// <summary>The broker's name for the request <see cref="ReceiveAsync"/> makes (Kafka: <c>poll</c>, SQS:
+    /// <c>ReceiveMessage</c>), the <c>messaging.operation.name</c> of the engine's receive span.</summary>
+    /// <value>The default value is <c>receive</c>.</value>
+    string ReceiveOperationName => "receive";
 }
 
 /// <summary>

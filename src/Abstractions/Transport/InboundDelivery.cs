@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Messaging.Adapters.Transport;
 
 /// <summary>
@@ -55,6 +57,14 @@ public abstract class InboundDelivery : IThreadPoolWorkItem
         Message = message;
         Scope = scope;
         ReleaseOnly = false;
+    }
+
+    /// <summary>Adds the broker's own attributes of this delivery (the conventions' <c>messaging.&lt;system&gt;.*</c>, such
+    /// as RabbitMQ's routing key and delivery tag) to the library's consumer spans of it: process and settle.</summary>
+    /// <param name="span">A span of <see cref="MessagingTelemetry.Name"/> that records its attributes.</param>
+    /// <remarks>Called only while somebody listens, so an override may format values freely; the default adds nothing.</remarks>
+    protected internal virtual void AddSpanAttributes(Activity span)
+    {
     }
 
     void IThreadPoolWorkItem.Execute() => Worker!.Run(this);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Messaging.Adapters.Transport;
 
 /// <summary>
@@ -14,6 +16,16 @@ namespace Messaging.Adapters.Transport;
 /// </remarks>
 public static class ProducerTelemetry
 {
+    /// <summary>The producer span of the send, publish or append in progress on this flow, for an adapter to add its
+    /// broker's own attributes to (RabbitMQ's routing key); <see langword="null"/> while none is recorded.</summary>
+    /// <remarks>The span is the current activity only inside the instrumented call, so an adapter reads this in the
+    /// code its <see cref="IPublisher"/>, <see cref="IQueue"/> or <see cref="IStream"/> runs; a send the adapter makes
+    /// on its own (a retry, a dead letter) sees no producer span.</remarks>
+    public static Activity? CurrentSend =>
+        Activity.Current is { Kind: ActivityKind.Producer, IsAllDataRequested: true } current && current.Source == MessagingTelemetry.Source
+            ? current
+            : null;
+
     /// <summary>Instruments a publisher.</summary>
     /// <param name="publisher">The adapter's publisher.</param>
     /// <param name="messagingSystem">The <c>messaging.system</c> of what it publishes to (see <see cref="MessagingSystems"/>).</param>

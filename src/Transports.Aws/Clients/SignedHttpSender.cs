@@ -27,11 +27,15 @@ internal sealed class SignedHttpSender : IDisposable
         Endpoint = endpoint;
         _service = service;
         _maxErrorRetry = maxErrorRetry;
-        var signer = new SigV4SigningHandler(credentials, region, signingName, innerHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        var signer = new SigV4SigningHandler(credentials, region, signingName, innerHandler ?? DefaultHandler());
         _http = new HttpClient(signer) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>The connection handler when the caller gives none: connections renewed every few minutes, so a
+    /// changed DNS answer for the endpoint is picked up.</summary>
+    public static HttpMessageHandler DefaultHandler() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
     /// <summary>Sends a request made by <paramref name="createRequest"/> (once per attempt: a signed request cannot be
     /// sent twice) and returns the answer's text.</summary>

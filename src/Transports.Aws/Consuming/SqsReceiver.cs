@@ -64,6 +64,8 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
     /// <summary>A receive brings up to 10 messages: a busy consumer waits a moment for 10 free slots before asking.</summary>
     public int PreferredBatch => BatchSend.MaxEntries;
 
+    public string ReceiveOperationName => "ReceiveMessage";
+
     public async ValueTask ReceiveAsync(int maxCount, List<SqsDelivery> into, CancellationToken cancellationToken)
     {
         var request = new ReceiveMessageRequest

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using Messaging.Adapters.Kafka.Health;
 using Messaging.Adapters.Kafka.Publishing;
 using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,12 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     private IDisposable? _lagRegistration;
     private readonly long _commitInterval = (long)transport.Options.CommitInterval.TotalMilliseconds;
 
+    /// <summary>Kafka's consumers poll; what one engine request returns was fetched by librdkafka beforehand.</summary>
+    public string ReceiveOperationName => "poll";
+
+    /// <summary>This consumer's name in <see cref="BrokerReachability"/>: several consumers of a group each have theirs.</summary>
+    private string ReachabilityName { get; } = "group " + reading.GroupId + " consumer " + Guid.NewGuid().ToString("N")[..6];
+
     /// <summary>Joins the group and returns once the member has its first assignment (possibly empty: more members
     /// than partitions), or after twice <see cref="KafkaTransportOptions.SessionTimeout"/> if the group is still
     /// rebalancing (a broker completes a rebalance once every member rejoined, within a heartbeat; librdkafka's mock
@@ -65,11 +72,18 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
     public async Task StartAsync(IDeliverySink<KafkaDelivery> sink, CancellationToken cancellationToken)
     {
         _sink = sink;
-        _consumer = new ConsumerBuilder<string?, byte[]>(transport.ClientSettings.Consumer(reading.GroupId, reading.Reset))
+        var config = transport.ClientSettings.Consumer(reading.GroupId, reading.Reset);
+        config.StatisticsIntervalMs ??= BrokerReachability.StatisticsInterval;
+        _consumer = new ConsumerBuilder<string?, byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions, lost: false))
             .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions, lost: true))
-            .SetErrorHandler((_, error) => LogClientError(_logger, reading.GroupId, error.Code, error.Reason))
+            .SetErrorHandler((_, error) =>
+            {
+                transport.Reachability.OnError(ReachabilityName, error);
+                LogClientError(_logger, reading.GroupId, error.Code, error.Reason);
+            })
+            .SetStatisticsHandler((_, statistics) => transport.Reachability.OnStatistics(ReachabilityName, statistics))
             .SetLogHandler((_, message) => LogClientMessage(_logger, message.Facility, message.Message))
             .Build();
         _consumer.Subscribe(reading.Topics);
@@ -184,6 +198,7 @@ internal sealed partial class KafkaGroupReceiver(KafkaTransport transport, Group
         {
             _lagRegistration?.Dispose();
             consumer.Dispose();
+            transport.Reachability.Forget(ReachabilityName);
             _delivered.Dispose();
             _finished.Dispose();
             _committed.Dispose();

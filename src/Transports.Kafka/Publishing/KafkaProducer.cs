@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Messaging.Adapters.Kafka.Health;
 using Microsoft.Extensions.Logging;
 
 namespace Messaging.Adapters.Kafka.Publishing;
@@ -16,12 +17,21 @@ internal sealed partial class KafkaProducer : IDisposable
     private readonly string _source;
     private readonly ILogger _logger;
 
-    public KafkaProducer(ProducerConfig config, string cloudEventsSource, ILogger logger)
+    /// <summary>The client's name in <see cref="BrokerReachability"/>.</summary>
+    private const string ClientName = "producer";
+
+    public KafkaProducer(ProducerConfig config, string cloudEventsSource, BrokerReachability reachability, ILogger logger)
     {
         _source = cloudEventsSource;
         _logger = logger;
+        config.StatisticsIntervalMs ??= BrokerReachability.StatisticsInterval;
         _producer = new(() => new ProducerBuilder<string?, byte[]>(config)
-            .SetErrorHandler((_, error) => LogClientError(_logger, error.Code, error.Reason))
+            .SetErrorHandler((_, error) =>
+            {
+                reachability.OnError(ClientName, error);
+                LogClientError(_logger, error.Code, error.Reason);
+            })
+            .SetStatisticsHandler((_, statistics) => reachability.OnStatistics(ClientName, statistics))
             .SetLogHandler((_, message) => LogClientMessage(_logger, message.Facility, message.Message))
             .Build());
     }

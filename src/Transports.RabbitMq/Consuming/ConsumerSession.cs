@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Messaging.Adapters.RabbitMq.Telemetry;
 using Messaging.Adapters.Transport;
 using RabbitMQ.Client;
 
@@ -23,7 +25,7 @@ internal sealed class ConsumerSession(IChannel channel, DeliveryScope scope, Act
 }
 
 /// <summary>A message received on a <see cref="ConsumerSession"/>, settled on that session's channel by its tag.</summary>
-internal sealed class RabbitMqDelivery(ReceivedMessage message, ConsumerSession session, ulong tag, IDictionary<string, object?>? nativeHeaders) : InboundDelivery(message, session.Scope)
+internal sealed class RabbitMqDelivery(ReceivedMessage message, ConsumerSession session, ulong tag, string routingKey, IDictionary<string, object?>? nativeHeaders) : InboundDelivery(message, session.Scope)
 {
     /// <summary>The delivery's AMQP headers as the broker sent them, so a retry or dead letter keeps their types.</summary>
     public IDictionary<string, object?>? NativeHeaders { get; } = nativeHeaders;
@@ -31,4 +33,6 @@ internal sealed class RabbitMqDelivery(ReceivedMessage message, ConsumerSession 
     public ConsumerSession Session { get; } = session;
 
     public ulong Tag { get; } = tag;
+
+    protected override void AddSpanAttributes(Activity span) => AmqpSpanAttributes.AddDelivery(span, routingKey, Tag);
 }

@@ -279,7 +279,7 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
             Subscription = subscription,
             DeliveryCount = deliveryCount,
         };
-        _sink.Dispatch(new RabbitMqDelivery(message, session, args.DeliveryTag, args.BasicProperties.Headers));
+        _sink.Dispatch(new RabbitMqDelivery(message, session, args.DeliveryTag, args.RoutingKey, args.BasicProperties.Headers));
     }
 
     private RabbitMqDestinationNotFoundException QueueNotFound(Exception error) => new(

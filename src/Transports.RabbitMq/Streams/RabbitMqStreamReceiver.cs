@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Messaging.Adapters.RabbitMq.Connection;
 using Messaging.Adapters.RabbitMq.Consuming;
 using Messaging.Adapters.RabbitMq.Publishing;
+using Messaging.Adapters.RabbitMq.Telemetry;
 using Messaging.Adapters.RabbitMq.Topology;
 using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
@@ -198,7 +200,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
             StreamPartition = 0,
             StreamOffset = offset,
         };
-        _sink.Dispatch(new Entry(message, reading, args.DeliveryTag, args.BasicProperties.Headers));
+        _sink.Dispatch(new Entry(message, reading, args.DeliveryTag, args.RoutingKey, args.BasicProperties.Headers));
     }
 
     private void Advance(long offset, bool handled)
@@ -288,7 +290,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
     internal sealed record Reading(IChannel Channel, DeliveryScope Scope, ActiveConsumerLock Lock, long From, DateTimeOffset? FromTime, long? Stored);
 
     /// <summary>One stream message handed to the engine, acknowledged on its session's channel.</summary>
-    internal sealed class Entry(ReceivedMessage message, Reading reading, ulong tag, IDictionary<string, object?>? nativeHeaders) : InboundDelivery(message, reading.Scope)
+    internal sealed class Entry(ReceivedMessage message, Reading reading, ulong tag, string routingKey, IDictionary<string, object?>? nativeHeaders) : InboundDelivery(message, reading.Scope)
     {
         /// <summary>The entry's AMQP headers as stored, so a dead letter keeps their types.</summary>
         public IDictionary<string, object?>? NativeHeaders { get; } = nativeHeaders;
@@ -296,5 +298,7 @@ internal sealed partial class RabbitMqStreamReceiver(RabbitMqTransport transport
         public Reading Reading { get; } = reading;
 
         public ulong Tag { get; } = tag;
+
+        protected override void AddSpanAttributes(Activity span) => AmqpSpanAttributes.AddDelivery(span, routingKey, Tag);
     }
 }

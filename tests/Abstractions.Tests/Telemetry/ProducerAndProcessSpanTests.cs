@@ -153,7 +153,7 @@ public sealed class ProducerAndProcessSpanTests
             Assert.Equal(typeof(InvalidOperationException).FullName, a.GetTagItem("error.type"));
             Assert.Equal(ActivityStatusCode.Error, a.Status);
         });
-        var deadLetter = Assert.Single(recorder.SpansOf(deadLetterQueue));
+        var deadLetter = Assert.Single(recorder.SpansOf(deadLetterQueue), s => s.Kind == ActivityKind.Consumer);
         Assert.Equal(send.TraceId, deadLetter.TraceId);
         Assert.Equal(send.SpanId, deadLetter.ParentSpanId);
     }
@@ -186,7 +186,7 @@ public sealed class ProducerAndProcessSpanTests
         await handled.Task.WaitAsync(Ct);
         await recorder.WaitForSpansAsync(a => Equals(a.GetTagItem("messaging.destination.name"), queue), 1, Ct);
 
-        var process = Assert.Single(recorder.SpansOf(queue));
+        var process = Assert.Single(recorder.SpansOf(queue), s => s.Kind == ActivityKind.Consumer);
         Assert.Equal(default, process.ParentSpanId);
         Assert.Null(process.ParentId);
         Assert.Empty(process.Links);
@@ -216,7 +216,7 @@ public sealed class ProducerAndProcessSpanTests
         await handled.Task.WaitAsync(Ct);
         await recorder.WaitForSpansAsync(a => Equals(a.GetTagItem("messaging.destination.name"), queue), 1, Ct);
 
-        var process = Assert.Single(recorder.SpansOf(queue));
+        var process = Assert.Single(recorder.SpansOf(queue), s => s.Kind == ActivityKind.Consumer);
         Assert.Equal(producer.TraceId, process.TraceId);
         Assert.Equal(producer.SpanId, process.ParentSpanId);
         Assert.Equal("vendor=x", process.TraceStateString);

@@ -4,9 +4,11 @@ namespace Messaging.Adapters.Integration.Conformance;
 
 /// <summary>
 /// Tracing across the broker: the producer span and the process span of a message share one trace, the process span
-/// is the producer's child and links to it, both carry the messaging attributes; a message keeps its trace through
-/// retries (redeliveries included) and into its dead letter; a foreign message without trace context starts a new
-/// trace and is handled like any other.
+/// is the producer's child and links to it, both carry the messaging attributes; every delivery ends in a settle span
+/// (ack, nack, retry, dead_letter) in the same trace; a pulling transport records a receive span per request that
+/// links to the messages it brought, a push transport none; a message keeps its trace through retries (redeliveries
+/// included) and into its dead letter; a foreign message without trace context starts a new trace and is handled like
+/// any other.
 /// </summary>
 /// <typeparam name="TFixture">The transport's fixture.</typeparam>
 /// <param name="fixture">The fixture.</param>
@@ -28,9 +30,14 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         await Transport.Queue.SendAsync(queue, message, Ct);
 
         await log.AssertReceivesExactlyAsync([message.Id], Fixture);
-        await spans.WaitUntilAsync(s => s.Any(a => a.Kind == ActivityKind.Consumer), $"the process span of {queue}", Fixture);
+        var receives = Fixture.ReceiveOperationName is null ? 0 : 1;
+        await spans.WaitUntilAsync(
+            s => s.Any(a => a.Kind == ActivityKind.Consumer) && s.Count(IsSettle) == 1 && s.Count(IsReceive) == receives,
+            $"the process, settle and {receives} receive span(s) of {queue}",
+            Fixture);
         var send = Assert.Single(spans.Of(queue), a => a.Kind == ActivityKind.Producer);
         var process = Assert.Single(spans.Of(queue), a => a.Kind == ActivityKind.Consumer);
+        var settle = Assert.Single(spans.Of(queue), IsSettle);
         Assert.Equal($"send {queue}", send.DisplayName);
         Assert.Equal($"process {queue}", process.DisplayName);
         AssertChildOf(send, process);
@@ -47,6 +54,29 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         Assert.Equal("process", process.GetTagItem("messaging.operation.type"));
         Assert.Equal(1, process.GetTagItem("messaging.adapters.attempt"));
         Assert.Null(process.GetTagItem("error.type"));
+
+        Assert.Equal($"ack {queue}", settle.DisplayName);
+        Assert.Equal(ActivityKind.Client, settle.Kind);
+        Assert.Equal("ack", settle.GetTagItem("messaging.operation.name"));
+        Assert.Equal(ConsumerSystem, settle.GetTagItem("messaging.system"));
+        Assert.Equal(queue, settle.GetTagItem("messaging.destination.name"));
+        Assert.Equal(message.Id, settle.GetTagItem("messaging.message.id"));
+        Assert.Null(settle.GetTagItem("error.type"));
+        AssertChildOf(send, settle);
+        AssertReceiveSpan(spans.Of(queue), queue, [send]);
+
+        if (ConsumerSystem == MessagingSystems.RabbitMq)
+        {
+            // A queue is published to through the default exchange, with the queue's name as routing key.
+            Assert.Equal(queue, send.GetTagItem("messaging.rabbitmq.destination.routing_key"));
+            foreach (var span in new[] { process, settle })
+            {
+                Assert.Equal(queue, span.GetTagItem("messaging.rabbitmq.destination.routing_key"));
+                Assert.True(span.GetTagItem("messaging.rabbitmq.message.delivery_tag") is long and > 0, $"{span.DisplayName} has no delivery tag");
+            }
+
+            Assert.Equal(process.GetTagItem("messaging.rabbitmq.message.delivery_tag"), settle.GetTagItem("messaging.rabbitmq.message.delivery_tag"));
+        }
     }
 
     [Fact]
@@ -72,6 +102,9 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         Assert.Equal($"publish {topic}", publish.DisplayName);
         Assert.Equal("publish", publish.GetTagItem("messaging.operation.name"));
         Assert.False(string.IsNullOrEmpty(publish.GetTagItem("messaging.system") as string));
+
+        // A topic's exchange fans out by no routing key, and the conventions set the attribute only when there is one.
+        Assert.Null(publish.GetTagItem("messaging.rabbitmq.destination.routing_key"));
         var processes = spans.Of(topic).Where(a => a.Kind == ActivityKind.Consumer).ToList();
         Assert.Equal(
             [billing, shipping],
@@ -116,8 +149,20 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
             Assert.Equal(typeof(InvalidOperationException).FullName, a.GetTagItem("error.type"));
             Assert.Equal(ActivityStatusCode.Error, a.Status);
         });
-        var deadLetter = Assert.Single(spans.Of(deadLetterQueue));
+        var deadLetter = Assert.Single(spans.Of(deadLetterQueue), a => a.Kind == ActivityKind.Consumer);
         AssertChildOf(send, deadLetter);
+
+        // Each delivery of the message ends in a settle span of its trace: a retry handed to the broker, or the dead
+        // letter after the last attempt (retries the consumer holds itself settle nothing in between).
+        await spans.WaitUntilAsync(s => s.Any(a => IsSettle(a) && Equals(a.GetTagItem("messaging.operation.name"), "dead_letter")), $"the dead_letter settle span of {queue}", Fixture);
+        var settles = spans.Of(queue).Where(IsSettle).ToList();
+        Assert.Equal("dead_letter", Assert.Single(settles, a => !Equals(a.GetTagItem("messaging.operation.name"), "retry")).GetTagItem("messaging.operation.name"));
+        Assert.All(settles, a =>
+        {
+            AssertChildOf(send, a);
+            Assert.Equal($"{a.GetTagItem("messaging.operation.name")} {queue}", a.DisplayName);
+            Assert.Null(a.GetTagItem("error.type"));
+        });
         Assert.Equal(send.Id, deadLetters.Deliveries[0].Envelope.Headers.GetValueOrDefault(MessagingTelemetry.TraceParentHeader));
     }
 
@@ -149,6 +194,12 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         Assert.All(processes, p => AssertChildOf(send, p));
         Assert.Equal(typeof(TaskCanceledException).FullName, processes[0].GetTagItem("error.type"));
         Assert.Null(processes[1].GetTagItem("error.type"));
+
+        // The stopped consumer handed the message back (nack), the next one acknowledged it: both in the sender's trace.
+        await spans.WaitUntilAsync(s => s.Count(IsSettle) >= 2, $"both settle spans of {queue}", Fixture);
+        var settles = spans.Of(queue).Where(IsSettle).ToList();
+        Assert.Equal(["nack", "ack"], settles.Select(a => (string)a.GetTagItem("messaging.operation.name")!));
+        Assert.All(settles, a => AssertChildOf(send, a));
     }
 
     [Fact]
@@ -168,9 +219,12 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         }, Ct);
 
         await log.WaitForCountAsync(1, Fixture.Timeout, Ct);
-        await spans.WaitUntilAsync(s => s.Count >= 1, $"the process span of {queue}", Fixture);
-        var process = Assert.Single(spans.Of(queue));
-        Assert.Equal(ActivityKind.Consumer, process.Kind);
+        await spans.WaitUntilAsync(s => s.Any(a => a.Kind == ActivityKind.Consumer) && s.Any(IsSettle), $"the process and settle spans of {queue}", Fixture);
+        var process = Assert.Single(spans.Of(queue), a => a.Kind == ActivityKind.Consumer);
+        var settle = Assert.Single(spans.Of(queue), IsSettle);
+        Assert.Null(settle.ParentId);
+        Assert.Empty(settle.Links);
+        Assert.NotEqual(process.TraceId, settle.TraceId);
         Assert.Null(process.ParentId);
         Assert.Equal(default, process.ParentSpanId);
         Assert.Empty(process.Links);
@@ -252,6 +306,35 @@ public abstract class TelemetryScenarios<TFixture>(TFixture fixture) : Conforman
         var inFlight = metrics.Of("messaging.adapters.consumer.in_flight", queue);
         Assert.NotEmpty(inFlight);
         Assert.Equal(0, inFlight.Sum(m => m.Value));
+    }
+
+    private static bool IsSettle(Activity span) => Equals(span.GetTagItem("messaging.operation.type"), "settle");
+
+    private static bool IsReceive(Activity span) => Equals(span.GetTagItem("messaging.operation.type"), "receive");
+
+    /// <summary>On a pulling transport, one receive span brought the messages of <paramref name="producers"/>: a client
+    /// span that starts a trace of its own, with the broker's operation name, the batch size and a link to each
+    /// message's creation context. On a push transport there is none.</summary>
+    private void AssertReceiveSpan(IReadOnlyList<Activity> spans, string destination, Activity[] producers)
+    {
+        var receives = spans.Where(IsReceive).ToList();
+        if (Fixture.ReceiveOperationName is not { } operation)
+        {
+            Assert.Empty(receives);
+            return;
+        }
+
+        var receive = Assert.Single(receives);
+        Assert.Equal($"receive {destination}", receive.DisplayName);
+        Assert.Equal(ActivityKind.Client, receive.Kind);
+        Assert.Equal(operation, receive.GetTagItem("messaging.operation.name"));
+        Assert.Equal(ConsumerSystem, receive.GetTagItem("messaging.system"));
+        Assert.Equal(destination, receive.GetTagItem("messaging.destination.name"));
+        Assert.Equal(producers.Length, receive.GetTagItem("messaging.batch.message_count"));
+        Assert.Null(receive.ParentId);
+        Assert.Equal(
+            producers.Select(p => $"{p.TraceId}-{p.SpanId}").Order(StringComparer.Ordinal),
+            receive.Links.Select(l => $"{l.Context.TraceId}-{l.Context.SpanId}").Order(StringComparer.Ordinal));
     }
 
     private static void AssertChildOf(Activity producer, Activity process)

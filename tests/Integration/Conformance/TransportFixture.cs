@@ -161,6 +161,11 @@ public abstract class TransportFixture : IAsyncLifetime
     public IReadOnlyList<Envelope> NewMessages(int count, Func<int, Envelope, Envelope>? shape = null) =>
         Enumerable.Range(0, count).Select(i => shape is null ? NewMessage() : shape(i, NewMessage())).ToList();
 
+    /// <summary>The <c>messaging.operation.name</c> of the receive spans this transport's consumers record when they pull
+    /// from their broker (Kafka <c>poll</c>, SQS <c>ReceiveMessage</c>); <see langword="null"/> for a push transport,
+    /// whose deliveries have no receive span (the telemetry scenarios assert there is none).</summary>
+    public virtual string? ReceiveOperationName => null;
+
     /// <summary>Starts a scenario's scope: the destinations and consumers it creates are cleaned up when it ends.</summary>
     /// <returns>The scope; dispose it with <c>await using</c>.</returns>
     public ScenarioScope StartScenario() => new(this);

@@ -31,6 +31,9 @@ public abstract class AwsTransportFixture : TransportFixture
     public override IReadOnlyList<string> CloudEventsHeaderPrefixes { get; } = ["ce-"];
 
     /// <inheritdoc />
+    public override string? ReceiveOperationName => "ReceiveMessage";
+
+    /// <inheritdoc />
     /// <remarks>A plain <c>SendMessage</c> with the AWS SDK's own client: strings as <c>String</c> attributes, integers
     /// and doubles as <c>Number</c>, byte arrays as <c>Binary</c>; SQS has no boolean, time, list or map attribute, so
     /// those travel as <c>String</c> in their documented string form, and no native message id, type or timestamp

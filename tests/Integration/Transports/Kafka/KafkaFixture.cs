@@ -29,6 +29,9 @@ public sealed class KafkaFixture : TransportFixture
     public override IReadOnlyList<string> CloudEventsHeaderPrefixes => ["ce_"];
 
     /// <inheritdoc />
+    public override string? ReceiveOperationName => "poll";
+
+    /// <inheritdoc />
     /// <remarks>Produced with a plain Confluent.Kafka producer. Kafka headers are bytes: a <see cref="byte"/>[] value is
     /// written as it is, any other value as the UTF-8 of its <see cref="HeaderText"/> form (what a producer writing
     /// text would send); the content type goes in a <c>content-type</c> header. Kafka has no native message id, type
