@@ -33,6 +33,13 @@ public sealed record TransportCapabilities
     /// <value>Without it (the in-memory transport) everything not yet handled is lost when the process ends.</value>
     public bool Durable { get; init; }
 
+    /// <summary>Whether a queue can be counted and looked into without consuming it (the transport implements
+    /// <see cref="IQueueInspector"/>): what <see cref="IDeadLetters.CountAsync"/> and <see cref="IDeadLetters.PeekAsync"/> need.</summary>
+    /// <value>Without it counting and peeking throw <see cref="CapabilityNotSupportedException"/>;
+    /// <see cref="IDeadLetters.RedriveAsync"/> still works, ending when no letter comes for its idle timeout or a kept
+    /// letter comes round, instead of after the count it took at the start.</value>
+    public bool QueueInspection { get; init; }
+
     /// <summary>The broker's name in telemetry: the OpenTelemetry attribute <c>messaging.system</c> on its consumers'
     /// spans and metrics (see <see cref="MessagingSystems"/>).</summary>
     /// <value>The default value is <see langword="null"/>: the transport's <see cref="ITransport.Name"/> in lowercase

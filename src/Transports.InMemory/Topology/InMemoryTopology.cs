@@ -1,3 +1,4 @@
+using Messaging.Adapters.Transport;
 using Messaging.Adapters.InMemory.Queues;
 
 namespace Messaging.Adapters.InMemory;
@@ -22,7 +23,11 @@ internal sealed class InMemoryTopology(InMemoryTransport transport) : ITopology
                 break;
             case DestinationKind.Queue:
                 broker.GetOrAddQueue(destination.Name);
-                broker.GetOrAddQueue(destination.Name + DestinationNames.DeadLetterSuffix);
+                if (DeadLetterQueues.HasOwn(destination.Name))
+                {
+                    broker.GetOrAddQueue(destination.Name + DestinationNames.DeadLetterSuffix);
+                }
+
                 break;
             case DestinationKind.Stream:
                 broker.GetOrAddStream(destination.Name);
