@@ -20,7 +20,7 @@ namespace Messaging.Adapters.Kafka;
 /// contiguously per partition, so a commit never passes an unfinished message.</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed class KafkaTransport : ITransport
+public sealed class KafkaTransport : ITransport, IQueueInspector
 {
     private readonly Lazy<IAdminClient> _admin;
     private readonly ILoggerFactory _loggerFactory;
@@ -57,6 +57,7 @@ public sealed class KafkaTransport : ITransport
             // No broker-side delay: delayed retries wait in the consumer while later offsets of the partition go on.
             DelayedDelivery = false,
             ServerSideFiltering = false,
+            QueueInspection = true,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
             MessagingSystem = MessagingSystems.Kafka,
@@ -167,6 +168,17 @@ public sealed class KafkaTransport : ITransport
             _admin.Value.Dispose();
         }
     }
+
+    private KafkaQueueInspector Inspector => field ??= new KafkaQueueInspector(this);
+
+    /// <inheritdoc/>
+    /// <remarks>Exact: per partition, the end offset less where the queue's consumer group resumes.</remarks>
+    Task<QueueCount> IQueueInspector.CountAsync(string queue, CancellationToken cancellationToken) => Inspector.CountAsync(queue, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Read from where the queue's group resumes by a consumer assigned the partitions, which commits nothing;
+    /// first ones first within each partition.</remarks>
+    Task<IReadOnlyList<Envelope>> IQueueInspector.PeekAsync(string queue, int max, CancellationToken cancellationToken) => Inspector.PeekAsync(queue, max, cancellationToken);
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

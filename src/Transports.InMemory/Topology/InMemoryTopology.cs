@@ -1,5 +1,5 @@
-using Messaging.Adapters.Transport;
 using Messaging.Adapters.InMemory.Queues;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.InMemory;
 
