@@ -50,7 +50,26 @@ public sealed class DeadLetters(ITransport transport) : IDeadLetters
             snapshot = count.Exists ? count.Messages : 0;
         }
 
-        return await RedriveRun.RunAsync(_transport.Queue, deadLetterQueue, options, snapshot, cancellationToken).ConfigureAwait(false);
+        var result = await RedriveRun.RunAsync(_transport.Queue, deadLetterQueue, options, snapshot, cancellationToken).ConfigureAwait(false);
+        if (snapshot is { } before && before > 0)
+        {
+            await SettleAsync(inspector, deadLetterQueue, before - result.RedrivenCount, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Waits briefly until the queue shows the letters the run left: a letter its consumer held when it stopped
+    /// goes back to the broker asynchronously (a RabbitMQ quorum queue takes returns back after the channel is gone), and
+    /// a count right after the run would miss it. Bounded, since other consumers may take letters meanwhile.</summary>
+    private static async Task SettleAsync(IQueueInspector inspector, string deadLetterQueue, long left, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + 2000;
+        while (Environment.TickCount64 < deadline
+            && (await inspector.CountAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Messages < left)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static void Validate(string deadLetterQueue)

@@ -27,7 +27,7 @@ internal sealed class RabbitMqQueueInspector(RabbitMqTransport transport) : IQue
     {
         Validate(queue);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
-        if (await PassiveCountAsync(queue, cancellationToken).ConfigureAwait(false) is null)
+        if (await PassiveCountAsync(queue, cancellationToken).ConfigureAwait(false) is not { } before)
         {
             return [];
         }
@@ -62,8 +62,24 @@ internal sealed class RabbitMqQueueInspector(RabbitMqTransport transport) : IQue
                 }
             },
             cancellationToken).ConfigureAwait(false);
+        await WaitUntilBackAsync(queue, before, cancellationToken).ConfigureAwait(false);
         return letters;
     }
+
+    /// <summary>Waits (briefly) until the queue shows the messages the closed channel gave back: a quorum queue takes
+    /// them back asynchronously after the channel is gone, and a count or a consumer right after the peek would miss
+    /// them. Bounded, since consumers may take messages meanwhile.</summary>
+    private async Task WaitUntilBackAsync(string queue, uint before, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)ReturnWait.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline
+            && await PassiveCountAsync(queue, cancellationToken).ConfigureAwait(false) is { } now && now < before)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan ReturnWait = TimeSpan.FromSeconds(2);
 
     /// <summary>The ready messages of a queue, or <see langword="null"/> when it does not exist.</summary>
     private async Task<uint?> PassiveCountAsync(string queue, CancellationToken cancellationToken)
