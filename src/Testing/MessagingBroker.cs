@@ -107,6 +107,41 @@ public sealed class MessagingBroker : IAsyncDisposable
     /// <returns>A task that completes when the broker accepts clients again.</returns>
     public Task StartAgainAsync(CancellationToken cancellationToken = default) => container.StartAsync(cancellationToken);
 
+    /// <summary>
+    /// Freezes the broker's processes (<c>docker pause</c>), for tests of what clients do when a broker hangs: their
+    /// connections stay open and nothing answers. <see cref="UnpauseAsync"/> lets it go on where it stopped.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the container is paused.</returns>
+    public Task PauseAsync(CancellationToken cancellationToken = default) => container.PauseAsync(cancellationToken);
+
+    /// <summary>Lets a paused broker go on (<c>docker unpause</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the container runs again.</returns>
+    public Task UnpauseAsync(CancellationToken cancellationToken = default) => container.UnpauseAsync(cancellationToken);
+
+    /// <summary>
+    /// Runs a command inside the broker's container and returns what it printed, for the broker's own tools, for
+    /// example <c>["rabbitmqctl", "close_all_connections", "test"]</c> to drop every client connection.
+    /// </summary>
+    /// <param name="command">The program and its arguments.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The command's standard output.</returns>
+    /// <exception cref="InvalidOperationException">The command exited with a non-zero code; the message has its output.</exception>
+    public async Task<string> ExecAsync(IReadOnlyList<string> command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentOutOfRangeException.ThrowIfZero(command.Count);
+        var result = await container.ExecAsync([.. command], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"'{string.Join(' ', command)}' in the {Transport} container ({Image}) exited with {result.ExitCode}: {result.Stdout}{result.Stderr}");
+        }
+
+        return result.Stdout;
+    }
+
     private static bool IsPortTaken(Exception error) =>
         error.Message.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase)
         || error.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);

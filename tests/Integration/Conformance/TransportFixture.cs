@@ -73,6 +73,8 @@ public abstract class TransportFixture : IAsyncLifetime
     /// <returns>A task that completes when the transport is usable.</returns>
     public async ValueTask InitializeAsync()
     {
+        // A broker's own start (a container booting) can take longer than a test waits for anything: before the timeout.
+        await StartBrokerAsync(TestContext.Current.CancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(Timeout);
         _transport = await CreateTransportAsync(timeout.Token);
@@ -208,6 +210,13 @@ public abstract class TransportFixture : IAsyncLifetime
     /// <param name="cancellationToken">Cancels the connection.</param>
     /// <returns>The transport.</returns>
     protected abstract Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken);
+
+    /// <summary>Starts the broker, or waits for it to be started, before <see cref="CreateTransportAsync"/> and outside
+    /// its <see cref="Timeout"/>; a fixture whose broker runs in a container of the test process starts it here.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the broker accepts clients.</returns>
+    /// <remarks>By default nothing: the broker is already there.</remarks>
+    protected virtual Task StartBrokerAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Lets a subclass keep a transport it created for disposal at the end.</summary>
     /// <param name="transport">The transport.</param>

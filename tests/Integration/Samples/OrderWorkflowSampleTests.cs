@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Messaging.Adapters.Integration.Transports.Aws;
 using Messaging.Adapters.Integration.Transports.Kafka;
-using Messaging.Adapters.Integration.Transports.RabbitMq;
+using Messaging.Adapters.Tests.Brokers;
 
 namespace Messaging.Adapters.Integration.Samples;
 
@@ -29,7 +29,7 @@ public sealed class OrderWorkflowSampleTests
             UseShellExecute = false,
         };
         start.Environment["Messaging__Transport"] = transport;
-        Configure(start.Environment, transport);
+        await ConfigureAsync(start.Environment, transport);
 
         var output = new StringBuilder();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the sample.");
@@ -57,13 +57,12 @@ public sealed class OrderWorkflowSampleTests
 
     /// <summary>The broker's address, as an application would be given it, from where the conformance fixtures find
     /// their brokers.</summary>
-    private static void Configure(IDictionary<string, string?> environment, string transport)
+    private static async Task ConfigureAsync(IDictionary<string, string?> environment, string transport)
     {
         switch (transport)
         {
             case "RabbitMq":
-                RabbitMqFixture.BrokerFaultGuard.Share();
-                environment["Messaging__RabbitMq__Uri"] = RabbitMqFixture.BrokerUri.ToString();
+                environment["Messaging__RabbitMq__Uri"] = (await RabbitMqTestBroker.UriAsync(TestContext.Current.CancellationToken, shareWithFaultTests: true)).ToString();
                 break;
             case "Kafka":
                 environment["Messaging__Kafka__BootstrapServers"] = KafkaTestCluster.Bootstrap();

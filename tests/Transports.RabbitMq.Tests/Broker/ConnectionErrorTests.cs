@@ -24,7 +24,7 @@ public sealed class ConnectionErrorTests
         Assert.False(error.IsTransient, error.Message);
         Assert.Contains("vhost", error.Message, StringComparison.Ordinal);
         Assert.Contains(uri.AbsolutePath.TrimStart('/'), error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(":guest@", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestBroker.Credentials, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

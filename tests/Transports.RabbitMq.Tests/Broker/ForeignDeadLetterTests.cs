@@ -35,7 +35,7 @@ public sealed class ForeignDeadLetterTests
                 ContentEncoding = "gzip",
                 AppId = "billing",
                 Priority = 7,
-                UserId = "guest",
+                UserId = TestBroker.UserName,
                 Expiration = "600000",
             };
             await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, new byte[] { 0x1f, 0x8b, 0x08 }, Ct);
@@ -44,7 +44,7 @@ public sealed class ForeignDeadLetterTests
             Assert.Equal("gzip", message.Envelope.Headers["amqp.content-encoding"]);
             Assert.Equal("billing", message.Envelope.Headers["amqp.app-id"]);
             Assert.Equal("7", message.Envelope.Headers["amqp.priority"]);
-            Assert.Equal("guest", message.Envelope.Headers["amqp.user-id"]);
+            Assert.Equal(TestBroker.UserName, message.Envelope.Headers["amqp.user-id"]);
             Assert.Equal("600000", message.Envelope.Headers["amqp.expiration"]);
 
             var letter = await TestBroker.GetOneAsync(channel, DestinationNames.DeadLetterQueue(queue), Ct);

@@ -7,12 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace Messaging.Adapters.RabbitMq.Tests.Faults;
 
 /// <summary>
-/// Faults made with the broker's own means while messages flow: <c>rabbitmqctl close_all_connections</c> several
-/// times and <c>rabbitmqctl stop_app</c> / <c>start_app</c> once. A checker over message ids proves that every
-/// confirmed message is handled at least once (lost = 0), that nothing unknown shows up (unexpected = 0), and
-/// reports the duplicates the recoveries cost.
+/// Faults made to a broker while messages flow: every client connection closed (<c>rabbitmqctl close_all_connections</c>)
+/// several times, the broker restarted (its container stopped and started again), and the broker frozen
+/// (its container paused, then unpaused). A checker over message ids proves that every confirmed message is handled at
+/// least once (lost = 0), that nothing unknown shows up (unexpected = 0), and reports the duplicates the recoveries cost.
 /// </summary>
-/// <remarks>These tests take the broker exclusively: they wait until no conformance run shares it.</remarks>
+/// <remarks>Each test has a broker of its own (<see cref="FaultBroker"/>): a container, so no other test is disturbed;
+/// with <c>MESSAGING_RABBITMQ_URI</c>, the existing broker taken exclusively.</remarks>
 [Trait("Category", "Fault")]
 public sealed class BrokerFaultTests
 {
@@ -23,36 +24,26 @@ public sealed class BrokerFaultTests
     [Fact]
     public async Task Every_confirmed_message_is_handled_across_dropped_connections_and_a_broker_restart()
     {
-        using var exclusive = await TestBroker.TakeExclusivelyAsync(TimeSpan.FromMinutes(10));
+        await using var broker = await FaultBroker.StartAsync(Ct);
         using var logs = new RecordingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
-        await using var transport = await TestBroker.ConnectAsync(o => o.PublishTimeout = TimeSpan.FromMinutes(2), loggerFactory);
+        await using var transport = await broker.ConnectAsync(o => o.PublishTimeout = TimeSpan.FromMinutes(2), loggerFactory);
         var queue = TestBroker.UniqueName("faults-queue");
         await transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
         try
         {
             var checker = new DeliveryChecker();
-            await using var consumer = await transport.Queue.ConsumeAsync(
-                queue,
-                async (message, cancellationToken) =>
-                {
-                    // A little work, as real handlers do, so that unacknowledged messages are in flight when the faults
-                    // strike and their redelivery is exercised too.
-                    await Task.Delay(2, cancellationToken);
-                    checker.Received(message.Envelope.Id);
-                },
-                new ConsumerOptions { MaxInFlight = 50 },
-                Ct);
+            await using var consumer = await ConsumeCheckingAsync(transport, queue, checker);
 
             var run = new FaultRun(5000, messagesPerSecond: 500);
             await run.ExecuteAsync(
                 (id, body) => transport.Queue.SendAsync(queue, new Envelope("faults.ping", body) { Id = id }, Ct),
                 checker,
                 [
-                    (0.15, "close_all_connections", CloseAllConnectionsAsync),
-                    (0.30, "close_all_connections", CloseAllConnectionsAsync),
-                    (0.45, "close_all_connections", CloseAllConnectionsAsync),
-                    (0.60, "stop_app / start_app", RestartBrokerAsync),
+                    (0.15, "close_all_connections", broker.CloseAllConnectionsAsync),
+                    (0.30, "close_all_connections", broker.CloseAllConnectionsAsync),
+                    (0.45, "close_all_connections", broker.CloseAllConnectionsAsync),
+                    (0.60, "broker restart", broker.RestartAsync),
                 ]);
 
             var result = await CheckAsync(checker, "queue");
@@ -68,10 +59,10 @@ public sealed class BrokerFaultTests
     [Fact]
     public async Task Every_confirmed_message_reaches_a_subscription_and_a_stream_reader_across_dropped_connections()
     {
-        using var exclusive = await TestBroker.TakeExclusivelyAsync(TimeSpan.FromMinutes(10));
+        await using var broker = await FaultBroker.StartAsync(Ct);
         using var logs = new RecordingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
-        await using var transport = await TestBroker.ConnectAsync(o => o.PublishTimeout = TimeSpan.FromMinutes(2), loggerFactory);
+        await using var transport = await broker.ConnectAsync(o => o.PublishTimeout = TimeSpan.FromMinutes(2), loggerFactory);
         var topic = TestBroker.UniqueName("faults-topic");
         var stream = TestBroker.UniqueName("faults-stream");
         const string subscription = "checker";
@@ -115,9 +106,9 @@ public sealed class BrokerFaultTests
                 },
                 both,
                 [
-                    (0.25, "close_all_connections", CloseAllConnectionsAsync),
-                    (0.50, "close_all_connections", CloseAllConnectionsAsync),
-                    (0.75, "close_all_connections", CloseAllConnectionsAsync),
+                    (0.25, "close_all_connections", broker.CloseAllConnectionsAsync),
+                    (0.50, "close_all_connections", broker.CloseAllConnectionsAsync),
+                    (0.75, "close_all_connections", broker.CloseAllConnectionsAsync),
                 ]);
 
             var subscriptionResult = await CheckAsync(subscribed, "subscription");
@@ -136,10 +127,47 @@ public sealed class BrokerFaultTests
     }
 
     [Fact]
+    public async Task Every_confirmed_message_is_handled_across_a_broker_that_hangs()
+    {
+        await using var broker = await FaultBroker.StartAsync(Ct);
+        Assert.SkipUnless(broker.CanPause, $"Freezing a broker needs a container of the test's own; {RabbitMqTransportOptions.UriEnvironmentVariable} names an existing broker.");
+        using var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+
+        // Heartbeats every 2 s: a frozen broker misses them, so the client gives its connection up after a few seconds
+        // instead of waiting on it for minutes, and recovers once the broker answers again.
+        await using var transport = await broker.ConnectAsync(
+            o =>
+            {
+                o.PublishTimeout = TimeSpan.FromMinutes(2);
+                o.Heartbeat = TimeSpan.FromSeconds(2);
+            },
+            loggerFactory);
+        var queue = TestBroker.UniqueName("faults-hang");
+        await transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
+        var checker = new DeliveryChecker();
+        await using var consumer = await ConsumeCheckingAsync(transport, queue, checker);
+
+        var run = new FaultRun(2000, messagesPerSecond: 400);
+        await run.ExecuteAsync(
+            (id, body) => transport.Queue.SendAsync(queue, new Envelope("faults.ping", body) { Id = id }, Ct),
+            checker,
+            [
+                (0.30, "paused for 10 s", () => FreezeAsync(broker, TimeSpan.FromSeconds(10))),
+                (0.70, "paused for 1 s", () => FreezeAsync(broker, TimeSpan.FromSeconds(1))),
+            ]);
+
+        var result = await CheckAsync(checker, "queue, broker frozen twice");
+        Assert.True(CountLostConnections(logs) >= 1, $"The 10 s freeze should have cost the transport its connection (missed heartbeats); the logs show {CountLostConnections(logs)} lost connections.");
+        AssertNothingLost(result, 2000);
+        await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_publish_the_broker_does_not_confirm_is_never_reported_sent()
     {
-        using var exclusive = await TestBroker.TakeExclusivelyAsync(TimeSpan.FromMinutes(10));
-        await using var transport = await TestBroker.ConnectAsync(o => o.PublishTimeout = TimeSpan.FromSeconds(3));
+        await using var broker = await FaultBroker.StartAsync(Ct);
+        await using var transport = await broker.ConnectAsync(o => o.PublishTimeout = TimeSpan.FromSeconds(3));
         var queue = TestBroker.UniqueName("faults-alarm");
         await transport.Topology.EnsureAsync(Destination.Queue(queue), Ct);
         var arrived = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -148,7 +176,7 @@ public sealed class BrokerFaultTests
         try
         {
             // A memory alarm: the broker blocks every publishing connection and confirms nothing.
-            await TestBroker.RabbitmqctlAsync("set_vm_memory_high_watermark", "0");
+            await broker.RabbitmqctlAsync("set_vm_memory_high_watermark", "0");
             var started = DateTime.UtcNow;
             var error = await Assert.ThrowsAsync<TransportUnavailableException>(async () => await transport.Queue.SendAsync(queue, message, Ct));
             var waited = DateTime.UtcNow - started;
@@ -160,7 +188,7 @@ public sealed class BrokerFaultTests
         }
         finally
         {
-            await TestBroker.RabbitmqctlAsync("set_vm_memory_high_watermark", "0.4");
+            await broker.RabbitmqctlAsync("set_vm_memory_high_watermark", "0.4");
         }
 
         // The outcome was unknown, not failed: the blocked publish goes through once the alarm clears ("recovered").
@@ -169,13 +197,30 @@ public sealed class BrokerFaultTests
         await transport.Topology.DeleteAsync(Destination.Queue(queue), CancellationToken.None);
     }
 
-    private static Task CloseAllConnectionsAsync() => TestBroker.RabbitmqctlAsync("close_all_connections", "Messaging.Adapters fault test");
+    private static Task<IConsumer> ConsumeCheckingAsync(RabbitMqTransport transport, string queue, DeliveryChecker checker) =>
+        transport.Queue.ConsumeAsync(
+            queue,
+            async (message, cancellationToken) =>
+            {
+                // A little work, as real handlers do, so that unacknowledged messages are in flight when the faults
+                // strike and their redelivery is exercised too.
+                await Task.Delay(2, cancellationToken);
+                checker.Received(message.Envelope.Id);
+            },
+            new ConsumerOptions { MaxInFlight = 50 },
+            Ct);
 
-    private static async Task RestartBrokerAsync()
+    private static async Task FreezeAsync(FaultBroker broker, TimeSpan duration)
     {
-        await TestBroker.RabbitmqctlAsync("stop_app");
-        await TestBroker.RabbitmqctlAsync("start_app");
-        await TestBroker.RabbitmqctlAsync("await_startup");
+        await broker.PauseAsync();
+        try
+        {
+            await Task.Delay(duration, Ct);
+        }
+        finally
+        {
+            await broker.UnpauseAsync();
+        }
     }
 
     private static async Task PublishRecordingAsync(DeliveryChecker checker, string id, Func<ValueTask> publish)

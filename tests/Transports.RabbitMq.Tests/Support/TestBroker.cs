@@ -1,26 +1,33 @@
-using System.Diagnostics;
+using Messaging.Adapters.Tests.Brokers;
 using RabbitMQ.Client;
 
-// The broker tests share one broker, and the fault tests restart it: nothing in this assembly runs in parallel.
+// The broker tests share one broker; nothing in this assembly runs in parallel, so that each test's timing is its own.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+// Every broker test needs the broker: it is had (or its absence fails the run) before the first test.
+[assembly: AssemblyFixture(typeof(Messaging.Adapters.RabbitMq.Tests.Support.TestBroker.Started))]
 
 namespace Messaging.Adapters.RabbitMq.Tests.Support;
 
 /// <summary>
-/// The broker the tests use: <c>MESSAGING_RABBITMQ_URI</c>, or the local one that <c>eng/brokers/rabbitmq.sh</c>
-/// starts. A broker that cannot be reached fails the tests (with the address and the variable); it never skips them.
+/// The broker the tests use (<see cref="RabbitMqTestBroker"/>): a RabbitMQ container this test process starts, or the
+/// broker at <c>MESSAGING_RABBITMQ_URI</c>. A broker that cannot be had fails the tests (with the address or the
+/// container engine's error); it never skips them. Fault tests take a broker of their own.
 /// </summary>
 internal static class TestBroker
 {
-    /// <summary>The environment variable naming the command that runs <c>rabbitmqctl</c> for the fault tests
-    /// (for example <c>docker exec rabbit rabbitmqctl</c>); default <c>rabbitmqctl</c>.</summary>
-    public const string RabbitmqctlEnvironmentVariable = "MESSAGING_RABBITMQCTL";
+    private static Uri? uri;
 
-    public static Uri Uri { get; } = new(Environment.GetEnvironmentVariable(RabbitMqTransportOptions.UriEnvironmentVariable) is { Length: > 0 } configured
-        ? configured
-        : RabbitMqTransportOptions.LocalUri);
+    public static Uri Uri => uri ?? throw new InvalidOperationException("The broker has not been started: TestBroker.Started is the assembly's fixture.");
 
-    public static string Describe => $"{new RabbitMqTransportOptions { Uri = Uri }} ({RabbitMqTransportOptions.UriEnvironmentVariable})";
+    public static string Describe => RabbitMqTestBroker.Describe(Uri);
+
+    /// <summary>The broker's user, which the broker checks a message's <c>user_id</c> against.</summary>
+    public static string UserName => Credentials.Split(':')[0];
+
+    /// <summary>The <c>user:password</c> of the broker's address, which no log line, error or description may show.</summary>
+    /// <value>RabbitMQ's default, <c>guest:guest</c>, when the address has none.</value>
+    public static string Credentials => Uri.UserInfo is { Length: > 0 } userInfo ? System.Uri.UnescapeDataString(userInfo) : "guest:guest";
 
     public static RabbitMqTransportOptions Options(Action<RabbitMqTransportOptions>? configure = null)
     {
@@ -73,57 +80,20 @@ internal static class TestBroker
 
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
 
-    /// <summary>Runs <c>rabbitmqctl</c> with arguments and fails with its output when it does not succeed.</summary>
-    public static Task RabbitmqctlAsync(params string[] arguments) => RunRabbitmqctlAsync(arguments);
-
-    /// <summary>Runs rabbitmqctl and returns what it printed.</summary>
-    public static Task<string> RabbitmqctlOutputAsync(params string[] arguments) => RunRabbitmqctlAsync(arguments);
+    /// <summary>Runs <c>rabbitmqctl</c> on the shared broker and fails with its output when it does not succeed.</summary>
+    public static Task<string> RabbitmqctlAsync(params string[] arguments) =>
+        RabbitMqTestBroker.RabbitmqctlAsync(arguments, TestContext.Current.CancellationToken);
 
     /// <summary>The names of every queue of the default virtual host, as <c>rabbitmqctl list_queues</c> gives them.</summary>
     public static async Task<IReadOnlyList<string>> QueueNamesAsync() =>
-        (await RunRabbitmqctlAsync(["list_queues", "name", "--silent", "--no-table-headers"]))
+        (await RabbitMqTestBroker.RabbitmqctlAsync(["list_queues", "name", "--silent", "--no-table-headers"], TestContext.Current.CancellationToken))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static async Task<string> RunRabbitmqctlAsync(string[] arguments)
+    /// <summary>Has the shared broker before the first test, outside every test's own time budget.</summary>
+    public sealed class Started : IAsyncLifetime
     {
-        var command = (Environment.GetEnvironmentVariable(RabbitmqctlEnvironmentVariable) is { Length: > 0 } configured ? configured : "rabbitmqctl")
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var part in command.Skip(1).Concat(arguments))
-        {
-            start.ArgumentList.Add(part);
-        }
+        public async ValueTask InitializeAsync() => uri = await RabbitMqTestBroker.UriAsync(CancellationToken.None);
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command[0]}.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{string.Join(' ', command.Concat(arguments))}' exited with {process.ExitCode}: {await output} {await error}");
-        }
-
-        return await output;
-    }
-
-    /// <summary>Takes the broker for a fault test: waits until no conformance run shares it (they hold a shared lock
-    /// on the same file for as long as their process lives), then holds it exclusively until disposed.</summary>
-    /// <remarks>Polls, because another process's file lock has no notification to wait on.</remarks>
-    public static async Task<IDisposable> TakeExclusivelyAsync(TimeSpan timeout)
-    {
-        var path = Path.Combine(Path.GetTempPath(), "messaging-adapters-rabbitmq-faults.lock");
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
-            }
-        }
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

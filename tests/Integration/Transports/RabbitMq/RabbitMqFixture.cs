@@ -1,28 +1,27 @@
 using Messaging.Adapters.Integration.Conformance;
 using Messaging.Adapters.RabbitMq;
+using Messaging.Adapters.Tests.Brokers;
 using RabbitMQ.Client;
 
 namespace Messaging.Adapters.Integration.Transports.RabbitMq;
 
 /// <summary>
-/// Runs the conformance suite against a real RabbitMQ: the broker at <c>MESSAGING_RABBITMQ_URI</c>, by default the
-/// local one that <c>eng/brokers/rabbitmq.sh</c> installs and starts. A broker that cannot be reached fails the
-/// fixture (and so every test), naming the address and the variable; it never skips.
+/// Runs the conformance suite against a real RabbitMQ: by default in a container that the test process starts through
+/// <c>Messaging.Adapters.Testing</c> (<see cref="RabbitMqTestBroker"/>), or the broker at <c>MESSAGING_RABBITMQ_URI</c>
+/// with no container engine at all. A broker that cannot be had fails the fixture (and so every test), naming the
+/// address or the engine's error; it never skips.
 /// </summary>
 public sealed class RabbitMqFixture : TransportFixture
 {
-    /// <summary>Creates the fixture once no fault test restarts the broker (see <see cref="BrokerFaultGuard"/>); waiting
-    /// here, before the fixture's initialization timeout starts, keeps that wait out of every test's time budget.</summary>
-    public RabbitMqFixture() => BrokerFaultGuard.Share();
+    private Uri? _brokerUri;
 
-    /// <summary>The broker's address: <c>MESSAGING_RABBITMQ_URI</c>, or the local default.</summary>
-    public static Uri BrokerUri { get; } = new(Environment.GetEnvironmentVariable(RabbitMqTransportOptions.UriEnvironmentVariable) is { Length: > 0 } configured
-        ? configured
-        : RabbitMqTransportOptions.LocalUri);
+    /// <summary>The broker's address, with credentials, once the fixture is initialized.</summary>
+    public Uri BrokerUri => _brokerUri ?? throw new InvalidOperationException($"{nameof(RabbitMqFixture)} is not initialized.");
 
     /// <inheritdoc />
-    public override string EndpointDescription =>
-        $"RabbitMQ at {new RabbitMqTransportOptions { Uri = BrokerUri }.ToString()} (set {RabbitMqTransportOptions.UriEnvironmentVariable} to use another broker; default {RabbitMqTransportOptions.LocalUri})";
+    public override string EndpointDescription => _brokerUri is null
+        ? $"RabbitMQ (in a container unless {RabbitMqTransportOptions.UriEnvironmentVariable} is set; not started yet)"
+        : RabbitMqTestBroker.Describe(_brokerUri);
 
     /// <inheritdoc />
     /// <value>Both prefixes of the CloudEvents AMQP binding.</value>
@@ -62,6 +61,10 @@ public sealed class RabbitMqFixture : TransportFixture
     };
 
     /// <inheritdoc />
+    protected override async Task StartBrokerAsync(CancellationToken cancellationToken) =>
+        _brokerUri = await RabbitMqTestBroker.UriAsync(cancellationToken, shareWithFaultTests: true);
+
+    /// <inheritdoc />
     protected override async Task<ITransport> CreateTransportAsync(CancellationToken cancellationToken)
     {
         var transport = new RabbitMqTransport(new RabbitMqTransportOptions
@@ -81,29 +84,5 @@ public sealed class RabbitMqFixture : TransportFixture
         }
 
         return transport;
-    }
-
-    /// <summary>Keeps the broker from being restarted by the fault tests while this process uses it: a shared lock on a
-    /// file, held until the process ends, which the fault tests take exclusively.</summary>
-    internal static class BrokerFaultGuard
-    {
-        private static readonly Lazy<FileStream> Held = new(() =>
-        {
-            var path = Path.Combine(Path.GetTempPath(), "messaging-adapters-rabbitmq-faults.lock");
-            while (true)
-            {
-                try
-                {
-                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
-                }
-                catch (IOException)
-                {
-                    // A fault test holds it exclusively: wait for the broker to be back to normal.
-                    Thread.Sleep(200);
-                }
-            }
-        });
-
-        public static void Share() => _ = Held.Value;
     }
 }

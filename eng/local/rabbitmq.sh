@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs (where missing), starts and waits for the local RabbitMQ the RabbitMQ tests use, idempotently.
+# Installs (where missing), starts and waits for a RabbitMQ on this machine, idempotently: for running the sample or
+# the benchmark on RabbitMQ by hand, or the tests without a container engine (MESSAGING_RABBITMQ_URI pointing here).
+# eng/test.sh does not run it: the tests start RabbitMQ in containers (eng/brokers/containers.sh builds the image).
 #
-#   bash eng/brokers/rabbitmq.sh
+#   bash eng/local/rabbitmq.sh
 #
-# Skipped when MESSAGING_RABBITMQ_URI points at another host: the tests then use that broker as it is.
+# Skipped when MESSAGING_RABBITMQ_URI points at another host: that broker is used as it is.
 # Debian's rabbitmq-server (3.10.8 on Debian 12) has what the adapter needs (quorum queues, stream queues, single
 # active consumer, at-least-once dead-lettering); the adapter uses no plugin, so none is enabled here.
 # Needs root (or passwordless sudo) to install and start the server; exits non-zero with a reason if anything fails.
@@ -14,7 +16,7 @@ readonly uri="${MESSAGING_RABBITMQ_URI:-$default_uri}"
 readonly startup_timeout="${RABBITMQ_STARTUP_TIMEOUT:-120}"
 
 fail() {
-  echo "eng/brokers/rabbitmq.sh: $*" >&2
+  echo "eng/local/rabbitmq.sh: $*" >&2
   exit 1
 }
 
