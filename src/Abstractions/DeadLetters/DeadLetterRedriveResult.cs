@@ -35,8 +35,9 @@ public enum RedriveEnd
     /// <summary>It re-sent <see cref="DeadLetterRedriveOptions.MaxMessages"/> letters; the rest stay in the queue.</summary>
     LimitReached = 1,
 
-    /// <summary>A letter it had left in the queue came back before the count taken at the start was reached (the
-    /// broker does not keep order, or other letters arrived meanwhile); what the run did not reach stays in the queue,
+    /// <summary>A letter it had left in the queue came back and the run could not go on: without a count to stop at,
+    /// at once; with one, after one more lap of putting such letters back without reaching the count (the broker does
+    /// not keep one order, or letters were taken or added meanwhile). What the run did not reach stays in the queue,
     /// and a new run goes on with it.</summary>
     CameAround = 2,
 }

@@ -3,8 +3,8 @@ namespace Messaging.Adapters;
 /// <summary>
 /// One bounded pass over a dead-letter queue: consumes it one letter at a time, re-sends the matching ones to their
 /// source and puts every other one back into the queue (same id and headers), and stops at the first of: the limit
-/// reached, as many letters taken as the queue held at the start, a letter it put back coming round again, or no
-/// letter for the idle timeout. Letters it receives after deciding to stop are released to the broker untouched.
+/// reached, as many letters taken as the queue held at the start, a letter it put back coming round again (after at
+/// most one more lap where the count is known), or no letter for the idle timeout. Letters it receives after deciding to stop are released to the broker untouched.
 /// </summary>
 internal sealed class RedriveRun
 {
@@ -18,6 +18,7 @@ internal sealed class RedriveRun
     private readonly List<KeptDeadLetter> _kept = [];
     private readonly TaskCompletionSource<RedriveEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _taken;
+    private long _repeats;
     private long _lastActivity;
 
     private RedriveRun(IQueue queue, string deadLetterQueue, DeadLetterRedriveOptions options, long? snapshot)
@@ -98,11 +99,22 @@ internal sealed class RedriveRun
     private async ValueTask HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         var letter = new DeadLetter(message.Envelope);
+        var putBackAgain = false;
         lock (_gate)
         {
-            if (_ended.Task.IsCompleted || !_seen.Add(letter.Id))
+            if (!_ended.Task.IsCompleted && !_seen.Add(letter.Id))
             {
-                _ended.TrySetResult(RedriveEnd.CameAround);
+                // A letter this run put back came round before the letters it has not reached yet (a broker without
+                // one order: Kafka partitions, SQS): put it back once more and go on, for at most one more lap.
+                putBackAgain = _taken < _snapshot && _repeats++ < _snapshot;
+                if (!putBackAgain)
+                {
+                    _ended.TrySetResult(RedriveEnd.CameAround);
+                }
+            }
+
+            if (_ended.Task.IsCompleted)
+            {
                 letter = null;
             }
         }
@@ -115,6 +127,12 @@ internal sealed class RedriveRun
         }
 
         Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+        if (putBackAgain)
+        {
+            await _queue.SendAsync(_deadLetterQueue, message.Envelope, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var keep = letter.RedriveRefusal is { } refusal ? (Reason: refusal, Refused: true)
             : !_options.Matches(letter) ? (Reason: "It does not match the redrive's filter.", Refused: false)
             : default;
