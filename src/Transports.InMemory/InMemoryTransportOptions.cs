@@ -109,6 +109,9 @@ public sealed class InMemoryTransportOptions : TransportOptions
         ServerSideFiltering = ServerSideFiltering,
         QueueInspection = QueueInspection,
         Durable = false,
+
+        // Everything ends with the process, a temporary queue included.
+        TemporaryQueues = true,
         MaxMessageSize = MaxMessageSize,
         MaxDelay = MaxDelay,
         MaxBatchEntries = MaxBatchEntries,

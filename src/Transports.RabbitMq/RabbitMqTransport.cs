@@ -81,6 +81,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth, IQ
             ServerSideFiltering = options.FilterOnBroker,
             QueueInspection = true,
             Durable = true,
+            TemporaryQueues = true,
             MaxMessageSize = options.MaxMessageSize,
             MessagingSystem = MessagingSystems.RabbitMq,
 
@@ -237,9 +238,11 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth, IQ
     /// <param name="batch">Whether this is a batch call (failures are <see cref="BatchPublishException"/>).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the broker confirmed every message.</returns>
+    /// <remarks>A send never declares a temporary queue (<see cref="DestinationNames.IsTemporaryQueue"/>): only its owner
+    /// does, so a reply to an owner that is gone is dropped by the broker instead of bringing its queue back.</remarks>
     internal Task SendToAsync(DestinationKind kind, string name, IReadOnlyList<Envelope> messages, bool batch, CancellationToken cancellationToken)
     {
-        var provision = Options.ProvisionOnFirstUse;
+        var provision = Options.ProvisionOnFirstUse && !IsTemporaryQueue(kind, name);
         var target = _targets.GetOrAdd((kind, name), CreateTarget);
         var declared = !provision ? Task.CompletedTask : kind switch
         {
@@ -288,12 +291,17 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth, IQ
         await Publishing.SendAsync(target, message, cancellationToken, nativeHeaders).ConfigureAwait(false);
     }
 
+    private static bool IsTemporaryQueue(DestinationKind kind, string name) => kind == DestinationKind.Queue && DestinationNames.IsTemporaryQueue(name);
+
     private PublishTarget CreateTarget((DestinationKind Kind, string Name) destination)
     {
         var (kind, name) = destination;
         var provision = Options.ProvisionOnFirstUse;
         return kind switch
         {
+            // Not mandatory and never declared: the owner of a temporary queue may be gone, and its reply with it.
+            DestinationKind.Queue when IsTemporaryQueue(kind, name) => new PublishTarget(string.Empty, name, Mandatory: false, name, "temporary queue", null),
+
             // Mandatory: a queue or stream that does not exist is an error, not silence.
             DestinationKind.Queue => new PublishTarget(string.Empty, name, Mandatory: true, name, "queue", provision ? ct => Provisioner.EnsureQueueAsync(name, ct, force: true) : null),
             DestinationKind.Stream => new PublishTarget(string.Empty, name, Mandatory: true, name, "stream", provision ? ct => Provisioner.EnsureStreamAsync(name, ct, force: true) : null, StampAppendTime: true),

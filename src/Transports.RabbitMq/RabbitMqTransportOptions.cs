@@ -127,6 +127,17 @@ public sealed class RabbitMqTransportOptions : TransportOptions
     /// <value>The default value is 7 days. Valid values are 1 hour to 365 days.</value>
     public TimeSpan CheckpointRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long a temporary queue (<see cref="DestinationNames.NewTemporaryQueue"/>: a request client's reply
+    /// queue) survives without a consumer (<c>x-expires</c>), so that the broker removes the queue of an owner that died
+    /// without deleting it (<see cref="TransportCapabilities.TemporaryQueues"/>).</summary>
+    /// <value>The default value is 1 minute. Valid values are 1 second to 1 day.</value>
+    /// <remarks>A temporary queue is a classic queue with no dead-letter queue, durable so that it outlives a broker
+    /// restart (its owner's consumer then resumes on it). Expiry rather than <c>exclusive</c>/<c>auto-delete</c>: an
+    /// exclusive queue dies with its connection, so a brief connection loss would take the owner's replies with it,
+    /// whereas an expiring one waits for the owner's consumer to come back. An owner cut off from the broker for longer
+    /// than this loses its queue: its consumer stops with an error.</remarks>
+    public TimeSpan TemporaryQueueExpiry { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>TLS settings beyond what the <c>amqps</c> scheme of <see cref="Uri"/> turns on.</summary>
     public RabbitMqTlsOptions Tls { get; set; } = new();
 

@@ -151,6 +151,37 @@ public sealed class AbstractionsReadmeTests
     }
 
     [Fact]
+    public async Task Durable_idempotency_from_configuration()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "docs-idempotency-" + Guid.NewGuid().ToString("N"));
+        var builder = DocsHost.CreateBuilder();
+        builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "Samples", "idempotency.json"));
+
+        // The sample's directory, made one this test may write.
+        builder.Configuration.AddInMemoryCollection([new("Messaging:Idempotency:Directory", directory)]);
+        builder.Services.AddQueueConsumer<ChargeCard, ChargeCardHandler>("payments");
+        try
+        {
+            using var host = builder.Build();
+            var cancellationToken = TestContext.Current.CancellationToken;
+            await host.StartAsync(cancellationToken);
+            Assert.Equal(Path.GetFullPath(directory), Assert.IsType<DirectoryIdempotencyStore>(host.Services.GetRequiredService<IIdempotencyStore>()).Directory);
+            var queue = host.Services.GetRequiredService<IQueue>();
+            var charge = host.Services.GetRequiredService<MessageCodec>().Encode(new ChargeCard("1005", 7m));
+
+            await queue.SendAsync("payments", charge, cancellationToken);
+            await queue.SendAsync("payments", charge, cancellationToken);   // the same id: a duplicate
+
+            await host.Services.GetRequiredService<Journal>().AssertExactlyAsync("charged 1005 7.00");
+            await host.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Subscription_filters()
     {
         var builder = DocsHost.CreateBuilder();

@@ -191,5 +191,6 @@ public sealed class RabbitMqTestBroker : IAsyncDisposable
         return await output;
     }
 
-    private static string Redacted(Uri uri) => new RabbitMqTransportOptions { Uri = uri }.ToString();
+    private static string Redacted(Uri uri) =>
+        uri.UserInfo.Contains(':', StringComparison.Ordinal) ? new UriBuilder(uri) { Password = "***" }.Uri.ToString() : uri.ToString();
 }

@@ -40,6 +40,15 @@ public sealed record TransportCapabilities
     /// letter comes round, instead of after the count it took at the start.</value>
     public bool QueueInspection { get; init; }
 
+    /// <summary>Whether the broker removes a temporary queue (<see cref="DestinationNames.NewTemporaryQueue"/>, such as a
+    /// <see cref="RequestClient"/>'s reply queue) by itself once the process that owns it is gone, crashed included
+    /// (RabbitMQ: a classic queue with <c>x-expires</c>, deleted a while after its last consumer left; in-memory: it
+    /// ends with the process). Such a transport never creates a temporary queue when a message is sent to it: a reply to
+    /// an owner that is gone is dropped.</summary>
+    /// <value>Without it (Kafka, SQS: neither expires an unused topic or queue) a temporary queue is an ordinary one:
+    /// its owner deletes it when disposed, and one left by a crashed owner stays until an operator deletes it.</value>
+    public bool TemporaryQueues { get; init; }
+
     /// <summary>The broker's name in telemetry: the OpenTelemetry attribute <c>messaging.system</c> on its consumers'
     /// spans and metrics (see <see cref="MessagingSystems"/>).</summary>
     /// <value>The default value is <see langword="null"/>: the transport's <see cref="ITransport.Name"/> in lowercase

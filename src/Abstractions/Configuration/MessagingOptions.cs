@@ -23,6 +23,9 @@ public sealed class MessagingOptions
     /// <value>The default value is empty.</value>
     public Dictionary<string, ConsumerSettings> Consumers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Where idempotent consumers remember the ids they handled (<c>Messaging:Idempotency</c>).</summary>
+    public IdempotencyOptions Idempotency { get; set; } = new();
+
     /// <summary>How long <see cref="IRequestClient.GetResponseAsync"/> waits for a response when the call gives no
     /// timeout (<c>Messaging:RequestTimeout</c>).</summary>
     /// <value>The default value is 30 seconds. Valid values are 1 millisecond to 1 hour.</value>
@@ -74,8 +77,9 @@ public sealed class ConsumerSettings
     /// name as the store's consumer.</summary>
     /// <value>The default value is <see langword="null"/>: every delivery is handled. Set it in code with
     /// <c>services.Configure&lt;MessagingOptions&gt;(o =&gt; o.Consumers["payments"] = new() { Idempotent = true })</c>.</value>
-    /// <remarks>The default store, <see cref="InMemoryIdempotencyStore"/>, remembers ids in this process only: register a
-    /// durable <see cref="IIdempotencyStore"/> for de-duplication across restarts and processes.</remarks>
+    /// <remarks>The default store, <see cref="InMemoryIdempotencyStore"/>, remembers ids in this process only: choose
+    /// <c>Messaging:Idempotency:Store</c> = <c>Directory</c>, or register a durable <see cref="IIdempotencyStore"/>, for
+    /// de-duplication across restarts and processes.</remarks>
     public bool? Idempotent { get; set; }
 
     /// <summary>How many competing consumers to start in this process (<c>Messaging:Consumers:&lt;name&gt;:Count</c>).</summary>

@@ -42,6 +42,15 @@ internal sealed class MessagingOptionsValidator(IEnumerable<ConsumerRegistration
             failures.AddRange(retry.ToPolicy().FindProblems("Messaging:Retry:").Select(p => p.Message));
         }
 
+        if (options.Idempotency is null)
+        {
+            failures.Add("Messaging:Idempotency must not be null.");
+        }
+        else
+        {
+            failures.AddRange(options.Idempotency.FindProblems());
+        }
+
         ValidateConsumers(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -177,7 +177,7 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton<IStream>(sp => sp.GetRequiredService<ITransport>().Stream);
         services.TryAddSingleton<ITopology>(sp => sp.GetRequiredService<ITransport>().Topology);
         services.TryAddSingleton(_ => new MessageCodec());
-        services.TryAddSingleton<IIdempotencyStore>(_ => new InMemoryIdempotencyStore());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<MessagingOptions>>().Value.Idempotency.CreateStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IRequestClient, HostedRequestClient>();
         services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters(sp.GetRequiredService<ITransport>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessagingHostedService>());

@@ -11,6 +11,9 @@ namespace Messaging.Adapters;
 public interface ITopology
 {
     /// <summary>Creates the destination if it does not exist (with its dead-letter queue, for queues and subscriptions).</summary>
+    /// <remarks>A queue named by <see cref="DestinationNames.NewTemporaryQueue"/> is created as a temporary queue, without
+    /// a dead-letter queue: where the transport declares <see cref="TransportCapabilities.TemporaryQueues"/> the broker
+    /// removes it once its owner is gone.</remarks>
     /// <param name="destination">What to create.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the destination exists.</returns>

@@ -96,6 +96,51 @@ public static class DestinationNames
     /// its own: a letter that fails in one stays in it (see <see cref="Transport.DeadLetterQueues.TargetOf"/>).</returns>
     public static bool IsDeadLetterQueue(string? name) => name is not null && name.EndsWith(DeadLetterSuffix, StringComparison.Ordinal);
 
+    /// <summary>What sits between a temporary queue's prefix and its 32 random hexadecimal digits:
+    /// <c>&lt;prefix&gt;.tmp-&lt;32 hex digits&gt;</c> (see <see cref="NewTemporaryQueue"/>).</summary>
+    public const string TemporaryQueueMarker = ".tmp-";
+
+    private const int TemporaryQueueRandomLength = 32;
+
+    private static readonly System.Buffers.SearchValues<char> LowerHexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    /// <summary>A new, unique name for a temporary queue: one owned by a single process (a request client's reply
+    /// queue), <c>&lt;prefix&gt;.tmp-&lt;32 hex digits&gt;</c>.</summary>
+    /// <param name="prefix">The start of the name.</param>
+    /// <returns>The name. <see cref="ITopology.EnsureAsync"/> of a <see cref="Destination.Queue"/> with this name
+    /// creates a temporary queue, which a transport with <see cref="TransportCapabilities.TemporaryQueues"/> removes on
+    /// its own once its owner is gone (see <see cref="IsTemporaryQueue"/>).</returns>
+    /// <exception cref="ArgumentException">The name would break the naming rule; the message names the prefix.</exception>
+    public static string NewTemporaryQueue(string prefix) => TemporaryQueueName(prefix, nameof(prefix));
+
+    /// <summary>See <see cref="NewTemporaryQueue"/>; errors name <paramref name="paramName"/>.</summary>
+    internal static string TemporaryQueueName(string prefix, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(prefix, paramName);
+        var name = prefix + TemporaryQueueMarker + Guid.NewGuid().ToString("N");
+        Validate(name, $"temporary queue (prefix + '{TemporaryQueueMarker}' + {TemporaryQueueRandomLength} characters)", paramName);
+        return name;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a temporary queue's, made by <see cref="NewTemporaryQueue"/>.</summary>
+    /// <param name="name">A queue name.</param>
+    /// <returns><see langword="true"/> for a temporary queue. A transport with
+    /// <see cref="TransportCapabilities.TemporaryQueues"/> creates such a queue only when its owner ensures or consumes
+    /// it, never when a message is sent to it (the message is dropped when the queue is gone): a reply to a requester
+    /// that is gone must not bring its queue back for good. Without the capability it is created on first use like any
+    /// queue.</returns>
+    public static bool IsTemporaryQueue(string? name)
+    {
+        if (name is null || name.Length <= TemporaryQueueMarker.Length + TemporaryQueueRandomLength)
+        {
+            return false;
+        }
+
+        var random = name.AsSpan(name.Length - TemporaryQueueRandomLength);
+        return name.AsSpan(0, name.Length - TemporaryQueueRandomLength).EndsWith(TemporaryQueueMarker, StringComparison.Ordinal)
+            && !random.ContainsAnyExcept(LowerHexDigits);
+    }
+
     private static string? TryFindProblem(string name)
     {
         if (name.Length == 0)

@@ -6,8 +6,12 @@ namespace Messaging.Adapters;
 /// Sends requests to queues and waits for their replies, over a private reply queue.
 /// </summary>
 /// <remarks>
-/// <para>Each client owns one reply queue (<c>&lt;prefix&gt;.&lt;random&gt;</c>), created by <see cref="StartAsync"/> and
-/// deleted by <see cref="DisposeAsync"/>. A request carries <see cref="Envelope.ReplyTo"/> = that queue; the
+/// <para>Each client owns one temporary reply queue (<c>&lt;prefix&gt;.tmp-&lt;random&gt;</c>, see
+/// <see cref="DestinationNames.NewTemporaryQueue"/>), created by <see cref="StartAsync"/> and deleted by
+/// <see cref="DisposeAsync"/>. Where the transport declares <see cref="TransportCapabilities.TemporaryQueues"/>, the broker
+/// also removes it when the client's process dies without disposing it (RabbitMQ: after
+/// <c>Messaging:RabbitMq:TemporaryQueueExpiry</c> without a consumer), the reply queue has no dead-letter queue, and a
+/// reply sent after it is gone is dropped; elsewhere a crashed client leaves it behind. A request carries <see cref="Envelope.ReplyTo"/> = that queue; the
 /// responder answers with <see cref="RequestReplyExtensions.ReplyAsync"/>, which sets the reply's
 /// <see cref="Envelope.CorrelationId"/> to the request's id. Replies that arrive after their request timed out are
 /// acknowledged and dropped.</para>
@@ -37,8 +41,7 @@ public sealed class RequestClient : IAsyncDisposable
     public static async Task<RequestClient> StartAsync(ITransport transport, string replyQueuePrefix = "replies", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        var replyQueue = replyQueuePrefix + "." + Guid.NewGuid().ToString("N");
-        DestinationNames.Validate(replyQueue, "reply queue (prefix + '.' + 32 characters)", nameof(replyQueuePrefix));
+        var replyQueue = DestinationNames.TemporaryQueueName(replyQueuePrefix, nameof(replyQueuePrefix));
         var client = new RequestClient(transport, replyQueue);
         await transport.Topology.EnsureAsync(Destination.Queue(client.ReplyQueue), cancellationToken).ConfigureAwait(false);
         client._consumer = await transport.Queue.ConsumeAsync(

@@ -13,6 +13,11 @@ internal sealed record ContainerOwner(string Machine, int ProcessId, long Proces
     /// <summary>The label key: containers carrying it were started by this package.</summary>
     public const string Label = "messaging-adapters.testing.owner";
 
+    // On Linux a process's start time is its start in jiffies after boot plus the boot time, which .NET derives from
+    // the current clock once per process: two processes read one start time milliseconds apart. A reused process id
+    // starts much later than that; taking a live owner for gone would remove another test process's broker under it.
+    private static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(1);
+
     public static ContainerOwner Current { get; } = FromProcess(Process.GetCurrentProcess());
 
     public string LabelValue => string.Create(CultureInfo.InvariantCulture, $"{Machine}/{ProcessId}/{ProcessStartTicks}");
@@ -41,7 +46,7 @@ internal sealed record ContainerOwner(string Machine, int ProcessId, long Proces
         try
         {
             using var process = Process.GetProcessById(ProcessId);
-            return FromProcess(process).ProcessStartTicks != ProcessStartTicks;
+            return Math.Abs(FromProcess(process).ProcessStartTicks - ProcessStartTicks) > StartTimeTolerance.Ticks;
         }
         catch (ArgumentException)
         {

@@ -103,6 +103,7 @@ internal sealed class RabbitMqTransportOptionsValidator : IValidateOptions<Rabbi
         problems.Range(options.RecoveryInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), nameof(options.RecoveryInterval));
         problems.Range(options.Heartbeat, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(options.Heartbeat));
         problems.Range(options.CheckpointRetention, TimeSpan.FromHours(1), TimeSpan.FromDays(365), nameof(options.CheckpointRetention));
+        problems.Range(options.TemporaryQueueExpiry, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), nameof(options.TemporaryQueueExpiry));
         if (options.MaxMessageSize is < 1 or > RabbitMqTransportOptions.MaxMessageSizeLimit)
         {
             problems.Add($"{Prefix}MaxMessageSize must be 1..{RabbitMqTransportOptions.MaxMessageSizeLimit} (bytes: the broker's default max_message_size of 128 MiB less 64 KiB for properties), was {options.MaxMessageSize}.");

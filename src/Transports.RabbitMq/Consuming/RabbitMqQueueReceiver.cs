@@ -96,6 +96,14 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
 
     public async ValueTask DeadLetterAsync(RabbitMqDelivery delivery, Envelope deadLetter)
     {
+        if (DestinationNames.IsTemporaryQueue(queue))
+        {
+            // A temporary queue has no dead-letter queue: one would outlive its owner.
+            LogTemporaryDeadLetterDropped(_logger, deadLetter.Id, queue, deadLetter.Headers.GetValueOrDefault(EnvelopeHeaders.DeadLetterReason));
+            await SettleQuietlyAsync(delivery, ack: true).ConfigureAwait(false);
+            return;
+        }
+
         await transport.PublishDeadLetterAsync(queue, deadLetter, delivery.NativeHeaders, CancellationToken.None).ConfigureAwait(false);
         await SettleQuietlyAsync(delivery, ack: true).ConfigureAwait(false);
     }
@@ -344,6 +352,9 @@ internal sealed partial class RabbitMqQueueReceiver(RabbitMqTransport transport,
             await session.Lock.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Message {MessageId} of temporary queue {Queue} is dropped instead of dead-lettered (a temporary queue has no dead-letter queue): {Reason}")]
+    private static partial void LogTemporaryDeadLetterDropped(ILogger logger, string messageId, string queue, string? reason);
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Queue {Queue} is consumed in key order but has {Count} consumer(s) that did not ask for it; the order holds only if every consumer of the queue asks for MessageOrdering.ByKey")]
     private static partial void LogOrderedBesideOthers(ILogger logger, string queue, uint count);

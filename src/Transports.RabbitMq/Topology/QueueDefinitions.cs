@@ -60,6 +60,15 @@ internal sealed class QueueDefinitions(RabbitMqTransportOptions options)
         ["x-expires"] = (long)options.CheckpointRetention.TotalMilliseconds,
     };
 
+    /// <summary>A temporary queue (<see cref="DestinationNames.IsTemporaryQueue"/>): classic, removed by the broker after
+    /// <see cref="RabbitMqTransportOptions.TemporaryQueueExpiry"/> without a consumer, and without a dead-letter
+    /// exchange: what its owner cannot handle is dropped, and nothing outlives it.</summary>
+    public Dictionary<string, object?> Temporary() => new()
+    {
+        ["x-queue-type"] = "classic",
+        ["x-expires"] = (long)options.TemporaryQueueExpiry.TotalMilliseconds,
+    };
+
     /// <summary>A stream.</summary>
     public static Dictionary<string, object?> Stream() => new() { ["x-queue-type"] = "stream" };
 

@@ -67,9 +67,17 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
     /// <summary>Declares a queue with its dead-letter queue (the queue first, so a conflicting queue leaves nothing
     /// behind), and binds it to <see cref="TopologyNames.DelayReturnExchange"/> so that its delayed retries come back
     /// to it, even when it was deleted and declared again since a process published one.</summary>
-    /// <remarks>A dead-letter queue gets no dead-letter queue of its own (<see cref="DeadLetterQueues.TargetOf"/>).</remarks>
+    /// <remarks>A temporary queue (<see cref="DestinationNames.IsTemporaryQueue"/>) is declared alone, as
+    /// <see cref="QueueDefinitions.Temporary"/>: no dead-letter queue, no delayed retries coming back to it. A dead-letter
+    /// queue gets no dead-letter queue of its own (<see cref="DeadLetterQueues.TargetOf"/>).</remarks>
     public async Task EnsureQueueAsync(string queue, CancellationToken cancellationToken, bool force = false)
     {
+        if (DestinationNames.IsTemporaryQueue(queue))
+        {
+            await OnceAsync("queue:" + queue, force, channel => DeclareQueueAsync(channel, queue, _definitions.Temporary(), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (!DeadLetterQueues.HasOwn(queue))
         {
             await OnceAsync("dead-letter-queue:" + queue, force, channel => DeclareMessagesQueueAsync(channel, queue, cancellationToken, deadLetters: true), cancellationToken).ConfigureAwait(false);

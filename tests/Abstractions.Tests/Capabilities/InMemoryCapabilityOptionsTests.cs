@@ -24,6 +24,7 @@ public sealed class InMemoryCapabilityOptionsTests
                 ServerSideFiltering = true,
                 QueueInspection = true,
                 Durable = false,
+                TemporaryQueues = true,
                 MaxMessageSize = 256 * 1024,
             },
             transport.Capabilities);
@@ -51,6 +52,7 @@ public sealed class InMemoryCapabilityOptionsTests
         Assert.Equal(
             new TransportCapabilities
             {
+                TemporaryQueues = true,
                 MaxMessageSize = 256 * 1024,
                 MaxDelay = TimeSpan.FromMinutes(15),
                 MaxBatchEntries = 10,

@@ -131,7 +131,8 @@ public sealed class ConsumerConfigurationTests
         await host.StopAsync(TestToken);
     }
 
-    private static async Task AssertHandledExactlyAsync(HandledIds handled, params string[] ids)
+    /// <summary>Waits for one handling per id, then a while longer for any duplicate.</summary>
+    internal static async Task AssertHandledExactlyAsync(HandledIds handled, params string[] ids)
     {
         var seen = new List<string>();
         foreach (var _ in ids)

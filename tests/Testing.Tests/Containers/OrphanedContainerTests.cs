@@ -15,7 +15,8 @@ public sealed class OrphanedContainerTests
         var image = Environment.GetEnvironmentVariable(MessagingBrokerOptions.RabbitMqImageVariable)
             ?? throw new InvalidOperationException($"{MessagingBrokerOptions.RabbitMqImageVariable} is not set (see containers.runsettings).");
         var current = ContainerOwner.Current;
-        var dead = await CreateOwnedAsync(image, current with { ProcessStartTicks = current.ProcessStartTicks - 1 }, ct);
+        // This process's id with an earlier start: the process that had the id is gone, and the id was reused since.
+        var dead = await CreateOwnedAsync(image, current with { ProcessStartTicks = current.ProcessStartTicks - TimeSpan.FromMinutes(1).Ticks }, ct);
         var live = await CreateOwnedAsync(image, current, ct);
         var elsewhere = await CreateOwnedAsync(image, current with { Machine = $"{current.Machine}-elsewhere", ProcessId = int.MaxValue }, ct);
         try

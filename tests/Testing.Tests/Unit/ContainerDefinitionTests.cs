@@ -43,11 +43,21 @@ public sealed class ContainerDefinitionTests
     }
 
     [Fact]
+    public void A_live_owner_whose_start_time_another_process_reads_a_few_milliseconds_apart_is_not_gone()
+    {
+        // Each process derives boot time from its own clock reading: this is how another test process sees this one.
+        var current = ContainerOwner.Current;
+
+        Assert.False((current with { ProcessStartTicks = current.ProcessStartTicks + TimeSpan.FromMilliseconds(3).Ticks }).IsGoneFromThisMachine());
+        Assert.False((current with { ProcessStartTicks = current.ProcessStartTicks - TimeSpan.FromMilliseconds(3).Ticks }).IsGoneFromThisMachine());
+    }
+
+    [Fact]
     public void An_owner_whose_process_is_gone_or_reused_is_gone_and_one_on_another_machine_is_never_judged()
     {
         var current = ContainerOwner.Current;
 
-        Assert.True((current with { ProcessStartTicks = current.ProcessStartTicks + 1 }).IsGoneFromThisMachine());
+        Assert.True((current with { ProcessStartTicks = current.ProcessStartTicks + TimeSpan.FromMinutes(1).Ticks }).IsGoneFromThisMachine());
         Assert.True((current with { ProcessId = int.MaxValue }).IsGoneFromThisMachine());
         Assert.False((current with { Machine = current.Machine + "-elsewhere", ProcessId = int.MaxValue }).IsGoneFromThisMachine());
         Assert.Null(ContainerOwner.Parse("not-an-owner"));

@@ -53,7 +53,7 @@ internal static class TestBroker
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             await transport.DisposeAsync();
-            throw new InvalidOperationException($"The RabbitMQ broker at {Describe} cannot be reached: {ex.Message}", ex);
+            throw new InvalidOperationException($"{Describe} cannot be reached: {ex.Message}", ex);
         }
     }
 
