@@ -26,7 +26,7 @@ namespace Messaging.Adapters.Aws;
 /// (<see cref="CapabilitiesOf"/>).</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed partial class AwsTransport : ITransport, ITransportHealth
+public sealed partial class AwsTransport : ITransport, ITransportHealth, IQueueInspector
 {
     /// <summary>Room left in <see cref="AwsTransportOptions.MaxMessageSize"/> for a message's attributes.</summary>
     private const int AttributeHeadroom = 8 * 1024;
@@ -116,6 +116,7 @@ public sealed partial class AwsTransport : ITransport, ITransportHealth
             OrderingByKey = options.Fifo,
             DelayedDelivery = true,
             ServerSideFiltering = true,
+            QueueInspection = true,
             Durable = true,
             MaxMessageSize = bodyLimit,
 
@@ -204,6 +205,18 @@ public sealed partial class AwsTransport : ITransport, ITransportHealth
 
     /// <summary>Cancelled when the transport is disposed: ends the requests no consumer waits for any more.</summary>
     internal CancellationToken Closing { get; }
+
+    private SqsQueueInspector Inspector => field ??= new SqsQueueInspector(this);
+
+    /// <inheritdoc/>
+    /// <remarks>Approximate (<see cref="QueueCount.IsApproximate"/>): SQS's <c>ApproximateNumberOfMessages</c> plus
+    /// <c>ApproximateNumberOfMessagesNotVisible</c>, eventually consistent.</remarks>
+    Task<QueueCount> IQueueInspector.CountAsync(string queue, CancellationToken cancellationToken) => Inspector.CountAsync(queue, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Receives with a 10-second visibility timeout and makes each message visible again at once; it may see
+    /// fewer messages than the queue holds (held ones, a FIFO group with a message held).</remarks>
+    Task<IReadOnlyList<Envelope>> IQueueInspector.PeekAsync(string queue, int max, CancellationToken cancellationToken) => Inspector.PeekAsync(queue, max, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>A FIFO queue or topic (a name with a <c>fifo</c> segment, such as <c>orders.fifo</c>, or every one with

@@ -63,6 +63,8 @@ public sealed class InMemoryBroker
 
     internal bool TryGetTopic(string name, out TopicState topic) => _topics.TryGetValue(name, out topic!);
 
+    internal bool TryGetQueue(string name, out QueueState queue) => _queues.TryGetValue(name, out queue!);
+
     internal QueueState GetOrAddQueue(string name) => _queues.GetOrAdd(name, static n => new QueueState(n));
 
     internal StreamLog GetOrAddStream(string name) => _streams.GetOrAdd(name, static (n, time) => new StreamLog(n, time), _time);

@@ -14,7 +14,7 @@ namespace Messaging.Adapters.InMemory;
 /// <para>Nothing is durable: messages live as long as the <see cref="Broker"/>. Several transports may share one
 /// broker (see <see cref="InMemoryBroker"/>).</para>
 /// </remarks>
-public sealed class InMemoryTransport : ITransport, IDisposable
+public sealed class InMemoryTransport : ITransport, IQueueInspector, IDisposable
 {
     private readonly CancellationTokenSource _disposing = new();
     private readonly TimeProvider _time;
@@ -88,6 +88,14 @@ public sealed class InMemoryTransport : ITransport, IDisposable
 
     internal ILogger Logger { get; }
 
+    private InMemoryQueueInspector Inspector => field ??= new InMemoryQueueInspector(this);
+
+    /// <inheritdoc/>
+    Task<QueueCount> IQueueInspector.CountAsync(string queue, CancellationToken cancellationToken) => Inspector.CountAsync(queue, cancellationToken);
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<Envelope>> IQueueInspector.PeekAsync(string queue, int max, CancellationToken cancellationToken) => Inspector.PeekAsync(queue, max, cancellationToken);
+
     /// <summary>Stops every consumer of this transport (handlers are cancelled and their messages released to the
     /// broker), then refuses further work with <see cref="ObjectDisposedException"/>.</summary>
     /// <returns>A task that completes when the consumers have stopped.</returns>
@@ -132,7 +140,7 @@ public sealed class InMemoryTransport : ITransport, IDisposable
     internal void ScheduleRetry(QueueState queue, Envelope message, TimeSpan delay) => _ = RetryLaterAsync(queue, message, delay);
 
     internal void DeadLetter(string source, Envelope message) =>
-        Broker.GetOrAddQueue(source + DestinationNames.DeadLetterSuffix).Enqueue(new Delivery(message));
+        Broker.GetOrAddQueue(DeadLetterQueues.TargetOf(source)).Enqueue(new Delivery(message));
 
     private async Task RetryLaterAsync(QueueState queue, Envelope message, TimeSpan delay)
     {

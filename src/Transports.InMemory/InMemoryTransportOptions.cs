@@ -48,6 +48,11 @@ public sealed class InMemoryTransportOptions : TransportOptions
     /// reaches every subscription queue, and the consumer acknowledges unmatched messages without calling the handler.</value>
     public bool ServerSideFiltering { get; set; } = true;
 
+    /// <summary>Whether queues can be counted and peeked without consuming them (<see cref="TransportCapabilities.QueueInspection"/>).</summary>
+    /// <value>The default value is <see langword="true"/>. With <see langword="false"/>, <see cref="IDeadLetters.CountAsync"/>
+    /// and <see cref="IDeadLetters.PeekAsync"/> throw <see cref="CapabilityNotSupportedException"/>.</value>
+    public bool QueueInspection { get; set; } = true;
+
     /// <summary>The longest delay the broker holds a delayed retry for (<see cref="TransportCapabilities.MaxDelay"/>).</summary>
     /// <value>The default value is <see langword="null"/>: no limit. Otherwise more than zero and at most 1 day; a consumer
     /// whose retry policy can ask for more has its delayed retries wait in process.</value>
@@ -102,6 +107,7 @@ public sealed class InMemoryTransportOptions : TransportOptions
         OrderingByKey = OrderingByKey,
         DelayedDelivery = DelayedDelivery,
         ServerSideFiltering = ServerSideFiltering,
+        QueueInspection = QueueInspection,
         Durable = false,
 
         // Everything ends with the process, a temporary queue included.

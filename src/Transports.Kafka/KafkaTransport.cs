@@ -21,7 +21,7 @@ namespace Messaging.Adapters.Kafka;
 /// contiguously per partition, so a commit never passes an unfinished message.</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed class KafkaTransport : ITransport, ITransportHealth
+public sealed class KafkaTransport : ITransport, ITransportHealth, IQueueInspector
 {
     private readonly Lazy<IAdminClient> _admin;
     private readonly ILoggerFactory _loggerFactory;
@@ -59,6 +59,7 @@ public sealed class KafkaTransport : ITransport, ITransportHealth
             // No broker-side delay: delayed retries wait in the consumer while later offsets of the partition go on.
             DelayedDelivery = false,
             ServerSideFiltering = false,
+            QueueInspection = true,
             Durable = true,
             MaxMessageSize = options.MaxMessageSize,
             MessagingSystem = MessagingSystems.Kafka,
@@ -179,6 +180,17 @@ public sealed class KafkaTransport : ITransport, ITransportHealth
             _admin.Value.Dispose();
         }
     }
+
+    private KafkaQueueInspector Inspector => field ??= new KafkaQueueInspector(this);
+
+    /// <inheritdoc/>
+    /// <remarks>Exact: per partition, the end offset less where the queue's consumer group resumes.</remarks>
+    Task<QueueCount> IQueueInspector.CountAsync(string queue, CancellationToken cancellationToken) => Inspector.CountAsync(queue, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Read from where the queue's group resumes by a consumer assigned the partitions, which commits nothing;
+    /// first ones first within each partition.</remarks>
+    Task<IReadOnlyList<Envelope>> IQueueInspector.PeekAsync(string queue, int max, CancellationToken cancellationToken) => Inspector.PeekAsync(queue, max, cancellationToken);
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

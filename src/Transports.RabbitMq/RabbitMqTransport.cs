@@ -27,7 +27,7 @@ namespace Messaging.Adapters.RabbitMq;
 /// not) and consumers resume (unacknowledged messages are redelivered).</para>
 /// <para>Thread safe; meant to live as long as the application.</para>
 /// </remarks>
-public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
+public sealed partial class RabbitMqTransport : ITransport, ITransportHealth, IQueueInspector
 {
     private const string ManagedConsumerTagPrefix = "messaging.adapters-";
 
@@ -80,6 +80,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
             OrderingByKey = true,
             DelayedDelivery = true,
             ServerSideFiltering = options.FilterOnBroker,
+            QueueInspection = true,
             Durable = true,
             TemporaryQueues = true,
             MaxMessageSize = options.MaxMessageSize,
@@ -210,6 +211,17 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
     /// <summary>A consumer tag for a consumer the transport recovers itself (the connection's own recovery skips it).</summary>
     internal static string ManagedConsumerTag(string purpose) => ManagedConsumerTagPrefix + purpose + "-" + Guid.NewGuid().ToString("N");
 
+    private RabbitMqQueueInspector Inspector => field ??= new RabbitMqQueueInspector(this);
+
+    /// <inheritdoc/>
+    /// <remarks>The ready messages, from a passive declare: exact; those a consumer holds unacknowledged are not counted.</remarks>
+    Task<QueueCount> IQueueInspector.CountAsync(string queue, CancellationToken cancellationToken) => Inspector.CountAsync(queue, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks><c>basic.get</c> without acknowledgement on a channel closed afterwards; only queues without
+    /// <c>x-delivery-limit</c> (dead-letter queues) can be peeked.</remarks>
+    Task<IReadOnlyList<Envelope>> IQueueInspector.PeekAsync(string queue, int max, CancellationToken cancellationToken) => Inspector.PeekAsync(queue, max, cancellationToken);
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     internal ConsumerSet Consumers { get; } = new();
@@ -268,9 +280,18 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
         await Publishing.SendAsync(target, message, cancellationToken, nativeHeaders).ConfigureAwait(false);
     }
 
-    /// <summary>Publishes a dead letter through the dead-letter exchange into <c>&lt;source&gt;.dead-letter</c>.</summary>
+    /// <summary>Publishes a dead letter through the dead-letter exchange into <c>&lt;source&gt;.dead-letter</c>; a letter
+    /// that failed in a dead-letter queue goes back into that queue (<see cref="DeadLetterQueues.TargetOf"/>).</summary>
     internal async Task PublishDeadLetterAsync(string source, Envelope message, IDictionary<string, object?>? nativeHeaders, CancellationToken cancellationToken)
     {
+        if (!DeadLetterQueues.HasOwn(source))
+        {
+            await Provisioner.EnsureQueueAsync(source, cancellationToken).ConfigureAwait(false);
+            var back = new PublishTarget(string.Empty, source, Mandatory: true, source, "dead-letter queue", ct => Provisioner.EnsureQueueAsync(source, ct, force: true));
+            await Publishing.SendAsync(back, message, cancellationToken, nativeHeaders).ConfigureAwait(false);
+            return;
+        }
+
         await Provisioner.EnsureDeadLetterQueueAsync(source, cancellationToken).ConfigureAwait(false);
         var target = new PublishTarget(TopologyProvisioner.DeadLetterExchange, source, Mandatory: true, source + DestinationNames.DeadLetterSuffix, "dead-letter queue", ct => Provisioner.EnsureDeadLetterQueueAsync(source, ct, force: true));
         await Publishing.SendAsync(target, message, cancellationToken, nativeHeaders).ConfigureAwait(false);

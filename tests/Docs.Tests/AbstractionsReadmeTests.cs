@@ -252,6 +252,34 @@ public sealed class AbstractionsReadmeTests
         await queue.SendAsync("payments", new ChargeCard("1003", 60m, CardExpired: true), codec, cancellationToken: cancellationToken);
         await WaitUntilAsync(() => journal.Entries.Count(e => e == "card expired 1003") == 2);
         journal.Add("card renewed 1003");
+        var report = new List<string>();
+        for (var i = 0; i < 200 && (await host.Services.GetRequiredService<IDeadLetters>().CountAsync(deadLetters, cancellationToken)).Messages == 0; i++)
+        {
+            await Task.Delay(25, cancellationToken);
+        }
+
+        // snippet: dead-letters-operate
+        var letters = host.Services.GetRequiredService<IDeadLetters>();
+        var count = await letters.CountAsync(deadLetters, cancellationToken);   // Messages; IsApproximate on SQS
+        foreach (var letter in await letters.PeekAsync(deadLetters, max: 10, cancellationToken))   // left in the queue
+        {
+            report.Add($"{letter.Type} {letter.Id} from {letter.Source} after {letter.Attempts} attempt(s): {letter.Reason}");
+        }
+
+        // At most 100, only expired cards; every other letter stays in the dead-letter queue as it was.
+        var result = await letters.RedriveAsync(deadLetters, new DeadLetterRedriveOptions
+        {
+            MaxMessages = 100,                              // null (the default): until none is left that the run has not seen
+            MessageTypes = ["payment.charge-card"],
+            ReasonContains = "expired",                     // or Where = letter => ..., any predicate
+        }, cancellationToken);
+        report.Add($"{result.RedrivenCount} re-sent ({string.Join(", ", result.Redriven)}), {result.Kept.Count} kept, {result.Ended}");
+        // end snippet
+        Assert.Equal(1, count.Messages);
+        Assert.Equal(2, report.Count);
+        Assert.Matches(@"^payment\.charge-card \S+ from payments after 1 attempt\(s\): the card of order 1003 has expired$", report[0]);
+        Assert.Matches(@"^1 re-sent \(\S+\), 0 kept, Emptied$", report[1]);
+
         // snippet: dead-letters-redrive
         // Once the cause is fixed: each dead letter goes back to the queue or subscription it failed in.
         await using var redrive = await DeadLetterRedrive.StartAsync(queue, deadLetters, cancellationToken);

@@ -33,6 +33,13 @@ public sealed record TransportCapabilities
     /// <value>Without it (the in-memory transport) everything not yet handled is lost when the process ends.</value>
     public bool Durable { get; init; }
 
+    /// <summary>Whether a queue can be counted and looked into without consuming it (the transport implements
+    /// <see cref="IQueueInspector"/>): what <see cref="IDeadLetters.CountAsync"/> and <see cref="IDeadLetters.PeekAsync"/> need.</summary>
+    /// <value>Without it counting and peeking throw <see cref="CapabilityNotSupportedException"/>;
+    /// <see cref="IDeadLetters.RedriveAsync"/> still works, ending when no letter comes for its idle timeout or a kept
+    /// letter comes round, instead of after the count it took at the start.</value>
+    public bool QueueInspection { get; init; }
+
     /// <summary>Whether the broker removes a temporary queue (<see cref="DestinationNames.NewTemporaryQueue"/>, such as a
     /// <see cref="RequestClient"/>'s reply queue) by itself once the process that owns it is gone, crashed included
     /// (RabbitMQ: a classic queue with <c>x-expires</c>, deleted a while after its last consumer left; in-memory: it

@@ -19,7 +19,7 @@ public static class MessagingServiceCollectionExtensions
     /// <summary>Adds the transport named by <c>Messaging:Transport</c> (default <c>InMemory</c>) with its options from
     /// <c>Messaging:&lt;Transport&gt;</c>, and registers <see cref="ITransport"/>, <see cref="IPublisher"/>,
     /// <see cref="ISubscriber"/>, <see cref="IQueue"/>, <see cref="IStream"/>, <see cref="ITopology"/>,
-    /// <see cref="MessageCodec"/>, <see cref="IIdempotencyStore"/>, <see cref="IRequestClient"/> and the hosted consumers.</summary>
+    /// <see cref="MessageCodec"/>, <see cref="IIdempotencyStore"/>, <see cref="IRequestClient"/>, <see cref="IDeadLetters"/> and the hosted consumers.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration root (the <c>Messaging</c> section is read from it).</param>
     /// <returns>The service collection.</returns>
@@ -179,6 +179,7 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton(_ => new MessageCodec());
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<MessagingOptions>>().Value.Idempotency.CreateStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IRequestClient, HostedRequestClient>();
+        services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters(sp.GetRequiredService<ITransport>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessagingHostedService>());
         return services;
     }

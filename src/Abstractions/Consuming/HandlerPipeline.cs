@@ -110,6 +110,9 @@ public sealed partial class HandlerPipeline
 
     /// <summary>Builds the envelope that goes to the dead-letter queue: the original message with the reason headers,
     /// without the attempt counter (so a re-sent dead letter starts afresh).</summary>
+    /// <remarks>A message that failed in a dead-letter queue (<see cref="DestinationNames.IsDeadLetterQueue"/>) goes back
+    /// into that queue (see <see cref="Transport.DeadLetterQueues.TargetOf"/>): it keeps its source, attempts and stream
+    /// position, and gets the new reason, time and exception.</remarks>
     /// <param name="message">The failed delivery.</param>
     /// <param name="exception">Why it failed.</param>
     /// <param name="time">The clock; <see langword="null"/> for the system clock.</param>
@@ -127,12 +130,21 @@ public sealed partial class HandlerPipeline
         var headers = new Dictionary<string, string>(message.Envelope.Headers, StringComparer.Ordinal)
         {
             [EnvelopeHeaders.DeadLetterReason] = Truncate(reason),
-            [EnvelopeHeaders.DeadLetterAttempts] = message.Attempt.ToString(CultureInfo.InvariantCulture),
-            [EnvelopeHeaders.DeadLetterSource] = message.Source,
             [EnvelopeHeaders.DeadLetterTime] = (time ?? TimeProvider.System).GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
         };
-        // Where in a stream the message sits is a fact of this delivery only: a dead letter of a dead-letter queue
-        // is a queue's dead letter, and can be re-sent to that queue.
+        if (DestinationNames.IsDeadLetterQueue(message.Source))
+        {
+            // A letter that failed in its dead-letter queue stays there (DeadLetterQueues.TargetOf) as the letter it was:
+            // where it failed first (source, attempts, stream position) is what a redrive needs; only why changes.
+            SetLastFailure(headers, exception);
+            headers.Remove(EnvelopeHeaders.Attempt);
+            return message.Envelope with { Headers = headers };
+        }
+
+        headers[EnvelopeHeaders.DeadLetterAttempts] = message.Attempt.ToString(CultureInfo.InvariantCulture);
+        headers[EnvelopeHeaders.DeadLetterSource] = message.Source;
+
+        // Where in a stream the message sits is a fact of this delivery only.
         headers.Remove(EnvelopeHeaders.DeadLetterReaderGroup);
         headers.Remove(EnvelopeHeaders.DeadLetterStreamPartition);
         headers.Remove(EnvelopeHeaders.DeadLetterStreamOffset);
@@ -150,15 +162,24 @@ public sealed partial class HandlerPipeline
             }
         }
 
+        SetLastFailure(headers, exception);
+        headers.Remove(EnvelopeHeaders.Attempt);
+        return message.Envelope with { Headers = headers };
+    }
+
+    private static void SetLastFailure(Dictionary<string, string> headers, Exception exception)
+    {
         var cause = exception is DeadLetterException { InnerException: { } inner } ? inner : exception;
         if (cause is not DeadLetterException)
         {
             headers[EnvelopeHeaders.DeadLetterExceptionType] = cause.GetType().FullName ?? cause.GetType().Name;
             headers[EnvelopeHeaders.DeadLetterExceptionMessage] = Truncate(cause.Message);
         }
-
-        headers.Remove(EnvelopeHeaders.Attempt);
-        return message.Envelope with { Headers = headers };
+        else
+        {
+            headers.Remove(EnvelopeHeaders.DeadLetterExceptionType);
+            headers.Remove(EnvelopeHeaders.DeadLetterExceptionMessage);
+        }
     }
 
     private bool IsRetryable(Exception exception) => exception switch

@@ -90,6 +90,12 @@ public static class DestinationNames
         return queue + DeadLetterSuffix;
     }
 
+    /// <summary>Whether <paramref name="name"/> is a dead-letter queue's name (it ends with <see cref="DeadLetterSuffix"/>).</summary>
+    /// <param name="name">A queue name.</param>
+    /// <returns><see langword="true"/> for <c>&lt;queue&gt;.dead-letter</c>. A dead-letter queue has no dead-letter queue of
+    /// its own: a letter that fails in one stays in it (see <see cref="Transport.DeadLetterQueues.TargetOf"/>).</returns>
+    public static bool IsDeadLetterQueue(string? name) => name is not null && name.EndsWith(DeadLetterSuffix, StringComparison.Ordinal);
+
     /// <summary>What sits between a temporary queue's prefix and its 32 random hexadecimal digits:
     /// <c>&lt;prefix&gt;.tmp-&lt;32 hex digits&gt;</c> (see <see cref="NewTemporaryQueue"/>).</summary>
     public const string TemporaryQueueMarker = ".tmp-";

@@ -130,7 +130,8 @@ internal sealed partial class SqsReceiver : IPullingReceiver<SqsDelivery>, ILeas
         // On a FIFO dead-letter queue the deduplication id is this receive's message, not the envelope's id: a message
         // redriven and dead-lettered again within 5 minutes would otherwise be dropped as a duplicate of its first dead
         // letter (and then deleted here: lost). The same received message dead-lettered twice is still deduplicated.
-        await _transport.Sender.SendAsync(DestinationNames.DeadLetterQueue(_queue.Name), [deadLetter], batch: false, create: true, CancellationToken.None, deduplicationId: "dead-letter-" + delivery.SqsMessageId).ConfigureAwait(false);
+        // A letter that failed in a dead-letter queue goes back into it (DeadLetterQueues.TargetOf).
+        await _transport.Sender.SendAsync(DeadLetterQueues.TargetOf(_queue.Name), [deadLetter], batch: false, create: true, CancellationToken.None, deduplicationId: "dead-letter-" + delivery.SqsMessageId).ConfigureAwait(false);
         await _deletes.SettleAsync(delivery.ReceiptHandle).ConfigureAwait(false);
     }
 

@@ -300,7 +300,8 @@ internal sealed class TopologyProvisioner(IAmazonSQS sqs, ISnsClient sns, IEvent
         await TryFindQueueAsync(name, CancellationToken.None).ConfigureAwait(false)
         ?? throw new AwsDestinationNotFoundException("SQS", "GetQueueUrl", name, "AWS.SimpleQueueService.NonExistentQueue", System.Net.HttpStatusCode.BadRequest, $"SQS has no queue '{Physical(name)}' (Messaging:Aws:ProvisionOnFirstUse is off: create it with ITopology.EnsureAsync).");
 
-    private async Task<QueueInfo?> TryFindQueueAsync(string name, CancellationToken cancellationToken)
+    /// <summary>The queue's URL, or <see langword="null"/> when SQS has no such queue; creates nothing.</summary>
+    public async Task<QueueInfo?> TryFindQueueAsync(string name, CancellationToken cancellationToken)
     {
         if (_queues.TryGetValue(name, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
         {

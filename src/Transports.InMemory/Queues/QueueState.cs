@@ -38,6 +38,18 @@ internal sealed class QueueState(string name)
         }
     }
 
+    /// <summary>The first messages waiting, in the order they would be handed out, left where they are.</summary>
+    public List<Envelope> Peek(int max)
+    {
+        lock (_gate)
+        {
+            return _released.Concat(_takenKeys.Values.SelectMany(parked => parked)).Concat(_ready)
+                .Take(max)
+                .Select(delivery => delivery.Envelope)
+                .ToList();
+        }
+    }
+
     public void Enqueue(Delivery delivery)
     {
         if (_deleted)

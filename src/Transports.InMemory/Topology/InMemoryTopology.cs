@@ -1,4 +1,5 @@
 using Messaging.Adapters.InMemory.Queues;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.InMemory;
 
@@ -22,7 +23,11 @@ internal sealed class InMemoryTopology(InMemoryTransport transport) : ITopology
                 break;
             case DestinationKind.Queue:
                 broker.GetOrAddQueue(destination.Name);
-                broker.GetOrAddQueue(destination.Name + DestinationNames.DeadLetterSuffix);
+                if (DeadLetterQueues.HasOwn(destination.Name))
+                {
+                    broker.GetOrAddQueue(destination.Name + DestinationNames.DeadLetterSuffix);
+                }
+
                 break;
             case DestinationKind.Stream:
                 broker.GetOrAddStream(destination.Name);

@@ -40,7 +40,7 @@ internal sealed class KafkaQueue(KafkaTransport transport) : IQueue
             GroupId = queue,
             Topics = [queue],
             Source = queue,
-            DeadLetterTopic = DestinationNames.DeadLetterQueue(queue),
+            DeadLetterTopic = DeadLetterQueues.TargetOf(queue),
         };
         return await StartAsync(transport, reading, handler, options, filter: null, cancellationToken).ConfigureAwait(false);
     }

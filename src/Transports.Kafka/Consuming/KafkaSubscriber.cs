@@ -23,7 +23,7 @@ internal sealed class KafkaSubscriber(KafkaTransport transport) : ISubscriber
             GroupId = queue,
             Topics = [topic, queue],
             Source = queue,
-            DeadLetterTopic = DestinationNames.DeadLetterQueue(queue),
+            DeadLetterTopic = DeadLetterQueues.TargetOf(queue),
             Topic = topic,
             Subscription = subscription,
         };

@@ -46,7 +46,7 @@ internal sealed class KafkaStream(KafkaTransport transport) : IStream
             Topics = [stream],
             Source = stream,
             ReaderGroup = readerGroup,
-            DeadLetterTopic = DestinationNames.DeadLetterQueue(groupId),
+            DeadLetterTopic = DeadLetterQueues.TargetOf(groupId),
             Stream = options,
         };
         return await transport.StartConsumerAsync(

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Messaging.Adapters.Transport;
 
 namespace Messaging.Adapters.Kafka.Topology;
 
@@ -25,7 +26,11 @@ internal sealed class KafkaTopology(KafkaTransport transport) : ITopology
                 break;
             case DestinationKind.Queue:
                 await transport.Topics.EnsureAsync(destination.Name, cancellationToken).ConfigureAwait(false);
-                await transport.Topics.EnsureAsync(DestinationNames.DeadLetterQueue(destination.Name), cancellationToken).ConfigureAwait(false);
+                if (DeadLetterQueues.HasOwn(destination.Name))
+                {
+                    await transport.Topics.EnsureAsync(DestinationNames.DeadLetterQueue(destination.Name), cancellationToken).ConfigureAwait(false);
+                }
+
                 break;
             default:
                 await transport.Topics.EnsureAsync(destination.Name, cancellationToken).ConfigureAwait(false);
@@ -54,17 +59,19 @@ internal sealed class KafkaTopology(KafkaTransport transport) : ITopology
 
     private async Task DeleteQueueAsync(string queue, CancellationToken cancellationToken)
     {
-        var deadLetter = DestinationNames.DeadLetterQueue(queue);
+        // A dead-letter queue has none of its own (DeadLetterQueues.TargetOf).
+        string[] names = DeadLetterQueues.HasOwn(queue) ? [queue, DestinationNames.DeadLetterQueue(queue)] : [queue];
+
         // A cluster that refuses DeleteTopics is not asked to delete groups: librdkafka's mock cluster answers that it
         // cannot, and the admin client then aborts the process when it is disposed.
-        if (await DeleteTopicsAsync([queue, deadLetter], cancellationToken).ConfigureAwait(false))
+        if (await DeleteTopicsAsync(names, cancellationToken).ConfigureAwait(false))
         {
-            await DeleteGroupsAsync([queue, deadLetter], cancellationToken).ConfigureAwait(false);
+            await DeleteGroupsAsync(names, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         // Neither can be deleted here: empty the queue (and its dead-letter queue) for their readers.
-        foreach (var name in new[] { queue, deadLetter })
+        foreach (var name in names)
         {
             if (await transport.Topics.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
             {

@@ -38,6 +38,15 @@ internal sealed class QueueDefinitions(RabbitMqTransportOptions options)
         return arguments;
     }
 
+    /// <summary>A dead-letter queue: as <see cref="Messages"/>, but never with <c>x-delivery-limit</c>.</summary>
+    /// <remarks>A dead-letter queue is where letters wait for an operator, who looks at them: a peek
+    /// (<c>basic.get</c>, then the channel closed so the messages return) counts as a delivery on a quorum queue, and
+    /// with a limit, peeking a few times would make the broker drop or move the letters. Nothing the library does fails
+    /// there without settling (a letter that fails in its dead-letter queue is settled back into it), so the limit has
+    /// nothing to catch.</remarks>
+    /// <param name="queue">The dead-letter queue's name.</param>
+    public Dictionary<string, object?> DeadLetters(string queue) => Messages(queue, deliveryLimit: false);
+
     /// <summary>Whether <see cref="Messages"/> sets <c>x-delivery-limit</c>: quorum queues with a limit configured.</summary>
     public bool SetsDeliveryLimit => Quorum && options.DeliveryLimit > 0;
 

@@ -1,4 +1,5 @@
 using Messaging.Adapters.RabbitMq.Connection;
+using Messaging.Adapters.Transport;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
@@ -37,6 +38,9 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
     /// <summary>The channel topology operations share.</summary>
     public TopologyChannel Channel { get; }
 
+    /// <summary>Whether queues for messages (not dead-letter queues) are declared with <c>x-delivery-limit</c>.</summary>
+    public bool SetsDeliveryLimit => _definitions.SetsDeliveryLimit;
+
     /// <summary>What this process declared.</summary>
     public DeclaredTopology Declared { get; } = new();
 
@@ -64,12 +68,20 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
     /// behind), and binds it to <see cref="TopologyNames.DelayReturnExchange"/> so that its delayed retries come back
     /// to it, even when it was deleted and declared again since a process published one.</summary>
     /// <remarks>A temporary queue (<see cref="DestinationNames.IsTemporaryQueue"/>) is declared alone, as
-    /// <see cref="QueueDefinitions.Temporary"/>: no dead-letter queue, no delayed retries coming back to it.</remarks>
+    /// <see cref="QueueDefinitions.Temporary"/>: no dead-letter queue, no delayed retries coming back to it. A dead-letter
+    /// queue gets no dead-letter queue of its own (<see cref="DeadLetterQueues.TargetOf"/>).</remarks>
     public async Task EnsureQueueAsync(string queue, CancellationToken cancellationToken, bool force = false)
     {
         if (DestinationNames.IsTemporaryQueue(queue))
         {
             await OnceAsync("queue:" + queue, force, channel => DeclareQueueAsync(channel, queue, _definitions.Temporary(), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (!DeadLetterQueues.HasOwn(queue))
+        {
+            await OnceAsync("dead-letter-queue:" + queue, force, channel => DeclareMessagesQueueAsync(channel, queue, cancellationToken, deadLetters: true), cancellationToken).ConfigureAwait(false);
+            await EnsureDelayReturnAsync(queue, force, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -85,7 +97,7 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
         await OnceAsync("exchange:" + DeadLetterExchange, force, channel => DeclareExchangeAsync(channel, DeadLetterExchange, ExchangeType.Direct, cancellationToken), cancellationToken).ConfigureAwait(false);
         await OnceAsync("dead-letter:" + source, force, async channel =>
         {
-            await DeclareMessagesQueueAsync(channel, deadLetterQueue, cancellationToken, then: open => open.QueueBindAsync(deadLetterQueue, DeadLetterExchange, source, null, false, cancellationToken)).ConfigureAwait(false);
+            await DeclareMessagesQueueAsync(channel, deadLetterQueue, cancellationToken, then: open => open.QueueBindAsync(deadLetterQueue, DeadLetterExchange, source, null, false, cancellationToken), deadLetters: true).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -166,6 +178,21 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
         await EnsureDelayReturnAsync(queue, force, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether a dead-letter queue that exists has the definition of one (<see cref="QueueDefinitions.DeadLetters"/>,
+    /// no <c>x-delivery-limit</c>): declared again with it on a channel of its own, it is accepted.</summary>
+    public async Task<bool> HasDeadLetterDefinitionAsync(string deadLetterQueue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Channel.RunOnFreshChannelAsync(fresh => DeclareQueueAsync(fresh, deadLetterQueue, _definitions.DeadLetters(deadLetterQueue), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TopologyConflictException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads the stream offset stored in a checkpoint queue, leaving it there.</summary>
     public Task<long?> ReadCheckpointAsync(string checkpointQueue, CancellationToken cancellationToken) =>
         CheckpointReader.ReadAsync(Channel, checkpointQueue, cancellationToken);
@@ -200,14 +227,15 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
     private Task DeclareExchangeAsync(IChannel channel, string name, string type, CancellationToken cancellationToken) =>
         DeclareAsync(channel, EntityDeclaration.Exchange, name, EntityDeclaration.DurableExchange(type), cancellationToken);
 
-    /// <summary>Declares a queue for messages, then runs <paramref name="then"/> on a channel that is still open; one
-    /// declared by a version without <c>x-delivery-limit</c> (queue arguments are fixed when a queue is created) is
-    /// used as it is, with a warning, rather than refused.</summary>
-    private async Task DeclareMessagesQueueAsync(IChannel channel, string name, CancellationToken cancellationToken, Func<IChannel, Task>? then = null)
+    /// <summary>Declares a queue for messages (<paramref name="deadLetters"/>: a dead-letter queue, without
+    /// <c>x-delivery-limit</c>), then runs <paramref name="then"/> on a channel that is still open. Queue arguments are
+    /// fixed when a queue is created: one that differs from its definition in the limit alone (declared by another
+    /// version) is used as it is, with a warning, rather than refused.</summary>
+    private async Task DeclareMessagesQueueAsync(IChannel channel, string name, CancellationToken cancellationToken, Func<IChannel, Task>? then = null, bool deadLetters = false)
     {
         try
         {
-            await DeclareQueueAsync(channel, name, _definitions.Messages(name), cancellationToken).ConfigureAwait(false);
+            await DeclareQueueAsync(channel, name, deadLetters ? _definitions.DeadLetters(name) : _definitions.Messages(name), cancellationToken).ConfigureAwait(false);
         }
         catch (TopologyConflictException conflict) when (_definitions.SetsDeliveryLimit)
         {
@@ -217,7 +245,7 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
                 {
                     try
                     {
-                        await DeclareQueueAsync(fresh, name, _definitions.Messages(name, deliveryLimit: false), cancellationToken).ConfigureAwait(false);
+                        await DeclareQueueAsync(fresh, name, _definitions.Messages(name, deliveryLimit: deadLetters), cancellationToken).ConfigureAwait(false);
                     }
                     catch (TopologyConflictException)
                     {
@@ -225,7 +253,15 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(conflict);
                     }
 
-                    LogWithoutDeliveryLimit(_logger, name);
+                    if (deadLetters)
+                    {
+                        LogDeadLettersWithDeliveryLimit(_logger, name);
+                    }
+                    else
+                    {
+                        LogWithoutDeliveryLimit(_logger, name);
+                    }
+
                     if (then is not null)
                     {
                         await then(fresh).ConfigureAwait(false);
@@ -249,4 +285,7 @@ internal sealed partial class TopologyProvisioner : IAsyncDisposable
 
     [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Queue {Queue} was declared without x-delivery-limit (by an earlier version, or by hand) and is used as it is: a message RabbitMQ.Client cannot decode would come back to its consumer for ever. Set a delivery-limit policy on it, or delete it so that it is declared again with Messaging:RabbitMq:DeliveryLimit")]
     private static partial void LogWithoutDeliveryLimit(ILogger logger, string queue);
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Dead-letter queue {Queue} was declared with x-delivery-limit (by an earlier version) and is used as it is: peeking it is refused, since each peek counts as a delivery and the broker would drop its letters at the limit. Once it is empty, delete it so that it is declared again without the limit")]
+    private static partial void LogDeadLettersWithDeliveryLimit(ILogger logger, string queue);
 }

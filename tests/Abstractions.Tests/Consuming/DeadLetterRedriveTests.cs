@@ -1,3 +1,5 @@
+using Messaging.Adapters.InMemory;
+using Messaging.Adapters.Transport;
 using Messaging.Adapters.Tests.TestDoubles;
 
 namespace Messaging.Adapters.Tests.Consuming;
@@ -65,19 +67,33 @@ public sealed class DeadLetterRedriveTests
     }
 
     [Fact]
-    public async Task A_refused_stream_dead_letter_dead_lettered_again_is_a_queues_dead_letter_and_goes_back_to_that_queue()
+    public void A_letter_that_fails_in_its_dead_letter_queue_keeps_its_source_and_stream_position_and_gets_the_new_reason()
     {
         var read = new ReceivedMessage(new Envelope("audit.recorded", "{}"u8.ToArray()), "audit") { ReaderGroup = "archiver", StreamPartition = 0, StreamOffset = 7 };
         var deadLetter = HandlerPipeline.ToDeadLetter(read, new InvalidOperationException("disk full"));
-        var refusal = new DeadLetterException("refused");
-        var twiceDead = HandlerPipeline.ToDeadLetter(new ReceivedMessage(deadLetter, "audit.archiver.dead-letter"), refusal);
-        var queue = new RecordingQueue();
 
-        Assert.False(twiceDead.Headers.ContainsKey(EnvelopeHeaders.DeadLetterReaderGroup));
-        Assert.False(twiceDead.Headers.ContainsKey(EnvelopeHeaders.DeadLetterStreamOffset));
-        await DeadLetterRedrive.CreateHandler(queue)(new ReceivedMessage(twiceDead, "audit.archiver.dead-letter.dead-letter"), TestToken);
+        var again = HandlerPipeline.ToDeadLetter(new ReceivedMessage(deadLetter, "audit.archiver.dead-letter", attempt: 3), new DeadLetterException("refused"));
 
-        Assert.Equal("audit.archiver.dead-letter", Assert.Single(queue.Sent).Queue);
+        Assert.Equal("refused", again.Headers[EnvelopeHeaders.DeadLetterReason]);
+        Assert.Equal("audit", again.Headers[EnvelopeHeaders.DeadLetterSource]);
+        Assert.Equal("archiver", again.Headers[EnvelopeHeaders.DeadLetterReaderGroup]);
+        Assert.Equal("7", again.Headers[EnvelopeHeaders.DeadLetterStreamOffset]);
+        Assert.Equal("1", again.Headers[EnvelopeHeaders.DeadLetterAttempts]);
+        Assert.False(again.Headers.ContainsKey(EnvelopeHeaders.DeadLetterExceptionType), "The refusal is the last failure: no exception of an earlier one.");
+        Assert.Equal(deadLetter.Id, again.Id);
+        Assert.Equal("audit.archiver.dead-letter", DeadLetterQueues.TargetOf("audit.archiver.dead-letter"));
+        Assert.Equal("audit.archiver.dead-letter", DeadLetterQueues.TargetOf("audit.archiver"));
+    }
+
+    [Fact]
+    public void A_foreign_message_that_fails_in_a_dead_letter_queue_gets_no_source_that_would_send_it_back_to_itself()
+    {
+        var foreign = new Envelope("x", "{}"u8.ToArray());
+
+        var letter = new DeadLetter(HandlerPipeline.ToDeadLetter(new ReceivedMessage(foreign, "payments.dead-letter"), new DeadLetterException("unknown")));
+
+        Assert.Null(letter.Source);
+        Assert.NotNull(letter.RedriveRefusal);
     }
 
     [Theory]
@@ -117,17 +133,28 @@ public sealed class DeadLetterRedriveTests
     }
 
     [Fact]
-    public async Task StartAsync_consumes_the_dead_letter_queue_with_a_handler_that_re_sends()
+    public async Task StartAsync_re_sends_letters_until_stopped_and_keeps_refused_ones_in_the_queue()
     {
-        var queue = new RecordingQueue();
+        await using var transport = new InMemoryTransport();
+        var queue = transport.Queue;
+        var redriven = new TaskCompletionSource<ReceivedMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var payments = await queue.ConsumeAsync("payments", (message, _) =>
+        {
+            redriven.TrySetResult(message);
+            return ValueTask.CompletedTask;
+        }, cancellationToken: TestToken);
+        var letter = HandlerPipeline.ToDeadLetter(new ReceivedMessage(new Envelope("x", "{}"u8.ToArray()), "payments"), new DeadLetterException("bad"));
+        var orphan = new Envelope("y", "{}"u8.ToArray());
 
-        var consumer = await DeadLetterRedrive.StartAsync(queue, "payments.dead-letter", TestToken);
+        await using var consumer = await DeadLetterRedrive.StartAsync(queue, "payments.dead-letter", TestToken);
+        await queue.SendAsync("payments.dead-letter", orphan, TestToken);
+        await queue.SendAsync("payments.dead-letter", letter, TestToken);
 
-        var call = Assert.Single(queue.Consumed);
-        Assert.Same(call.Consumer, consumer);
-        Assert.Equal("payments.dead-letter", call.Queue);
-        var deadLetter = HandlerPipeline.ToDeadLetter(new ReceivedMessage(new Envelope("x", "{}"u8.ToArray()), "payments"), new DeadLetterException("bad"));
-        await call.Handler(new ReceivedMessage(deadLetter, "payments.dead-letter"), TestToken);
-        Assert.Equal("payments", Assert.Single(queue.Sent).Queue);
+        Assert.Equal(letter.Id, (await redriven.Task.WaitAsync(TimeSpan.FromSeconds(10), TestToken)).Envelope.Id);
+        await consumer.StopAsync(TestToken);
+        await consumer.Completion.WaitAsync(TimeSpan.FromSeconds(10), TestToken);
+        var left = await new DeadLetters(transport).PeekAsync("payments.dead-letter", 10, TestToken);
+        Assert.Equal(orphan.Id, Assert.Single(left).Id);
+        Assert.False((await new DeadLetters(transport).CountAsync("payments.dead-letter.dead-letter", TestToken)).Exists);
     }
 }

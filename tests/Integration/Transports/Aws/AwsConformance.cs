@@ -37,6 +37,8 @@ public sealed class AwsForeignMessages(AwsFixture f) : ForeignMessageScenarios<A
 
 public sealed class AwsTelemetry(AwsFixture f) : TelemetryScenarios<AwsFixture>(f);
 
+public sealed class AwsDeadLetterTooling(AwsFixture f) : DeadLetterToolingScenarios<AwsFixture>(f);
+
 // The same areas with every queue and topic FIFO (AwsFifoFixture): ordering by key runs here.
 
 public sealed class AwsFifoFanOut(AwsFifoFixture f) : FanOutScenarios<AwsFifoFixture>(f);
@@ -68,5 +70,7 @@ public sealed class AwsFifoShutdown(AwsFifoFixture f) : ShutdownScenarios<AwsFif
 public sealed class AwsFifoForeignMessages(AwsFifoFixture f) : ForeignMessageScenarios<AwsFifoFixture>(f);
 
 public sealed class AwsFifoTelemetry(AwsFifoFixture f) : TelemetryScenarios<AwsFifoFixture>(f);
+
+public sealed class AwsFifoDeadLetterTooling(AwsFifoFixture f) : DeadLetterToolingScenarios<AwsFifoFixture>(f);
 
 public sealed class AwsFifoHostedConsumers(AwsFifoFixture f) : HostedConsumerScenarios<AwsFifoFixture>(f);

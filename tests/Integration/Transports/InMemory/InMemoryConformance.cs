@@ -29,6 +29,8 @@ public sealed class InMemoryForeignMessages(InMemoryFixture f) : ForeignMessageS
 
 public sealed class InMemoryTelemetry(InMemoryFixture f) : TelemetryScenarios<InMemoryFixture>(f);
 
+public sealed class InMemoryDeadLetterTooling(InMemoryFixture f) : DeadLetterToolingScenarios<InMemoryFixture>(f);
+
 public sealed class InMemoryLimits(InMemoryFixture f) : LimitScenarios<InMemoryFixture>(f);
 
 public sealed class InMemoryTopology(InMemoryFixture f) : TopologyScenarios<InMemoryFixture>(f);
@@ -62,6 +64,8 @@ public sealed class InMemoryMinimalEnvelopeRoundTrip(InMemoryMinimalFixture f) :
 public sealed class InMemoryMinimalForeignMessages(InMemoryMinimalFixture f) : ForeignMessageScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalTelemetry(InMemoryMinimalFixture f) : TelemetryScenarios<InMemoryMinimalFixture>(f);
+
+public sealed class InMemoryMinimalDeadLetterTooling(InMemoryMinimalFixture f) : DeadLetterToolingScenarios<InMemoryMinimalFixture>(f);
 
 public sealed class InMemoryMinimalLimits(InMemoryMinimalFixture f) : LimitScenarios<InMemoryMinimalFixture>(f);
 

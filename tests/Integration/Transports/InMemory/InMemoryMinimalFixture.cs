@@ -19,6 +19,7 @@ public sealed class InMemoryMinimalFixture : TransportFixture
         OrderingByKey = false,
         DelayedDelivery = false,
         ServerSideFiltering = false,
+        QueueInspection = false,
 
         // SQS/SNS-shaped, scaled down so that the limit scenarios move little data: 10 entries a batch, and a byte
         // limit that three messages of the maximum size go over.

@@ -36,3 +36,5 @@ public sealed class KafkaHostedConsumers(KafkaFixture f) : HostedConsumerScenari
 public sealed class KafkaForeignMessages(KafkaFixture f) : ForeignMessageScenarios<KafkaFixture>(f);
 
 public sealed class KafkaTelemetry(KafkaFixture f) : TelemetryScenarios<KafkaFixture>(f);
+
+public sealed class KafkaDeadLetterTooling(KafkaFixture f) : DeadLetterToolingScenarios<KafkaFixture>(f);

@@ -35,3 +35,5 @@ public sealed class RabbitMqHostedConsumers(RabbitMqFixture f) : HostedConsumerS
 public sealed class RabbitMqForeignMessages(RabbitMqFixture f) : ForeignMessageScenarios<RabbitMqFixture>(f);
 
 public sealed class RabbitMqTelemetry(RabbitMqFixture f) : TelemetryScenarios<RabbitMqFixture>(f);
+
+public sealed class RabbitMqDeadLetterTooling(RabbitMqFixture f) : DeadLetterToolingScenarios<RabbitMqFixture>(f);
