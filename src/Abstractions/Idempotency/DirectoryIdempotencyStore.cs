@@ -264,13 +264,22 @@ public sealed class DirectoryIdempotencyStore : IIdempotencyStore
     private static async ValueTask<bool> TryCreateAsync(string path, string content, CancellationToken cancellationToken)
     {
         FileStream stream;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 1, FileOptions.None);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return false;
+            try
+            {
+                stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 1, FileOptions.None);
+                break;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false;
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                // The file existed when we tried and its holder removed it before we looked (a takeover marker lives for
+                // microseconds): it is free now, so try again. Any other error repeats and surfaces.
+            }
         }
 
         await using (stream.ConfigureAwait(false))
