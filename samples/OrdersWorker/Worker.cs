@@ -13,6 +13,7 @@ public sealed class Worker(
     IQueue queue,
     IStream stream,
     IRequestClient requests,
+    IDeadLetters deadLetters,
     MessageCodec codec,
     Journal journal,
     Catalog catalog,
@@ -56,7 +57,7 @@ public sealed class Worker(
             Destination.ForSubscription(names.Orders, "email"),
             Destination.Topic(names.Orders),
             Destination.Queue(names.Payments),
-            Destination.Queue(DestinationNames.DeadLetterQueue(names.Stock)),   // redrive read it, so it has one too
+            Destination.Queue(DestinationNames.DeadLetterQueue(names.Stock)),   // read by the redrive, as a queue of its own
             Destination.Queue(names.Stock),
             Destination.Queue(names.Prices),
             Destination.Queue(names.Invoices),
@@ -91,6 +92,8 @@ public sealed class Worker(
         _checks.Expect("tracking's OrderPlaced handler handled orders 1001 and 1002, once each", ["1001", "1002"], journal.Values("tracking: placed"));
         _checks.Expect("tracking's OrderShipped handler handled order 1001, once", ["1001"], journal.Values("tracking: shipped"));
         _checks.Expect("email handled OrderPlaced 1001 and 1002 only (OrderShipped never reached it)", ["1001", "1002"], journal.Values("email: confirmation sent"));
+        var emailDeadLetters = await deadLetters.CountAsync(DestinationNames.DeadLetterQueue(DestinationNames.SubscriptionQueue(names.Orders, "email")), cancellationToken);
+        _checks.That("email dead-lettered nothing (an OrderShipped is not a poison message to it)", emailDeadLetters.Messages == 0, $"{emailDeadLetters.Messages} dead letters");
     }
 
     private async Task CompetingConsumersAsync(CancellationToken cancellationToken)
@@ -122,11 +125,22 @@ public sealed class Worker(
         _checks.Expect("A-1 was reserved once", [$"A-1 (message {slow.Id})"], journal.Values("stock: reserved"));
         _checks.Expect("B-2, not in the catalog, failed all 3 attempts and went to the dead-letter queue", ["B-2 #1", "B-2 #2", "B-2 #3"], Attempts("B-2"));
 
+        var stockDeadLetters = DestinationNames.DeadLetterQueue(names.Stock);
+        var letters = await deadLetters.PeekAsync(stockDeadLetters, cancellationToken: cancellationToken);
+        foreach (var letter in letters)
+        {
+            Console.WriteLine($"    in {stockDeadLetters}: {letter.Type} {letter.Id} after {letter.Attempts} attempts: {letter.Reason}");
+        }
+
+        _checks.Expect("peeking the dead-letter queue shows B-2's message, and leaves it there", [poison.Id], letters.Select(l => l.Id));
+
         Console.WriteLine("    the fix: B-2 is added to the catalog, then the dead letters go back to their queue");
         catalog.Add("B-2");
-        var redriven = await RedriveAsync(names.Stock, j => j.Values("stock: reserved").Count >= 2, cancellationToken);
-
-        _checks.That("the dead-letter queue was redriven", redriven);
+        var redrive = await deadLetters.RedriveAsync(stockDeadLetters, cancellationToken: cancellationToken);
+        Console.WriteLine($"    redrive: {redrive.RedrivenCount} sent back ({string.Join(", ", redrive.Redriven)}), {redrive.Kept.Count} kept, ended: {redrive.Ended}");
+        _checks.Expect("the redrive sent exactly B-2's message back", [poison.Id], redrive.Redriven);
+        _checks.That("the redrive ran until the dead-letter queue was empty", redrive.Ended == RedriveEnd.Emptied, $"ended: {redrive.Ended}");
+        await journal.WaitUntilAsync(j => j.Values("stock: reserved").Count >= 2, Patience, cancellationToken);
         _checks.Expect(
             "B-2 came back with its message id and was reserved once",
             [$"A-1 (message {slow.Id})", $"B-2 (message {poison.Id})"],
@@ -134,15 +148,6 @@ public sealed class Worker(
         _checks.Expect("B-2 started again at attempt 1", ["B-2 #1", "B-2 #1", "B-2 #2", "B-2 #3"], Attempts("B-2"));
 
         IEnumerable<string> Attempts(string sku) => journal.Values("stock: attempt").Where(a => a.StartsWith(sku + " ", StringComparison.Ordinal));
-    }
-
-    /// <summary>Sends the dead letters of <paramref name="queueName"/> back to where they failed, until
-    /// <paramref name="redriven"/> holds. (The one place that redrives: DeadLetterRedrive reads the dead-letter queue
-    /// until stopped.)</summary>
-    private async Task<bool> RedriveAsync(string queueName, Func<Journal, bool> redriven, CancellationToken cancellationToken)
-    {
-        await using var redrive = await DeadLetterRedrive.StartAsync(queue, DestinationNames.DeadLetterQueue(queueName), cancellationToken);
-        return await journal.WaitUntilAsync(redriven, Patience, cancellationToken);
     }
 
     private async Task RequestReplyAsync(CancellationToken cancellationToken)
