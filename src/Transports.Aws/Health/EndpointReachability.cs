@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Messaging.Adapters.Transport;
@@ -17,36 +16,25 @@ namespace Messaging.Adapters.Aws.Health;
 internal sealed class EndpointReachability : ITransportHealth
 {
     // Endpoint ("SQS at https://...") -> why its last request got no answer, for the endpoints unreachable now.
-    private readonly ConcurrentDictionary<string, string> _unanswered = new(StringComparer.Ordinal);
+    private readonly UnreachableParts _unanswered = new();
     private readonly string _endpoints;
 
     /// <summary>Creates the state for the endpoints named in <paramref name="endpoints"/> (for the description).</summary>
     public EndpointReachability(string endpoints) => _endpoints = endpoints;
 
     /// <inheritdoc />
-    public TransportHealth CurrentHealth
-    {
-        get
-        {
-            if (_unanswered.IsEmpty)
-            {
-                return new TransportHealth(true, $"AWS ({_endpoints}): the last requests were answered.");
-            }
-
-            var failures = string.Join("; ", _unanswered.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {e.Value}"));
-            return new TransportHealth(false, $"AWS is unreachable: {failures}.");
-        }
-    }
+    public TransportHealth CurrentHealth =>
+        _unanswered.Describe($"AWS ({_endpoints}): the last requests were answered.", "AWS is unreachable: ");
 
     /// <summary>Records that a request to <paramref name="endpoint"/> was answered.</summary>
-    public void Answered(string endpoint) => _unanswered.TryRemove(endpoint, out _);
+    public void Answered(string endpoint) => _unanswered.Clear(endpoint);
 
     /// <summary>Records a request's failure: unreachable when it got no answer, answered otherwise.</summary>
     public void Failed(string endpoint, Exception error)
     {
         if (IsNoAnswer(error))
         {
-            _unanswered[endpoint] = "no answer (" + Innermost(error).Message + ")";
+            _unanswered.Mark(endpoint, "no answer (" + Innermost(error).Message + ")");
         }
         else if (error is not OperationCanceledException)
         {

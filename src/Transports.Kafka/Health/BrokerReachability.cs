@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Confluent.Kafka;
 using Messaging.Adapters.Transport;
@@ -14,7 +13,9 @@ namespace Messaging.Adapters.Kafka.Health;
 /// librdkafka raises an error when the last broker connection goes down, but nothing when one comes back; its
 /// statistics (every <see cref="StatisticsInterval"/>, on the client's own poll) list each broker's state, so they
 /// tell the recovery. They are parsed only while a client counts as cut off: a healthy client's statistics are
-/// dropped unread.
+/// dropped unread. librdkafka keeps only the connections it needs: a client that has nothing to send or fetch leaves
+/// its brokers idle (<c>INIT</c>) after they come back, so its recovery shows once it uses a broker again (a group
+/// consumer's heartbeats do within seconds on a real cluster).
 /// </remarks>
 internal sealed class BrokerReachability(string bootstrapServers) : ITransportHealth
 {
@@ -22,43 +23,33 @@ internal sealed class BrokerReachability(string bootstrapServers) : ITransportHe
     public const int StatisticsInterval = 5000;
 
     // Client (producer, group id) -> librdkafka's reason, for the clients that are cut off now.
-    private readonly ConcurrentDictionary<string, string> _cutOff = new(StringComparer.Ordinal);
+    private readonly UnreachableParts _cutOff = new();
 
     /// <inheritdoc />
-    public TransportHealth CurrentHealth
-    {
-        get
-        {
-            if (_cutOff.IsEmpty)
-            {
-                return new TransportHealth(true, $"Kafka at {bootstrapServers}: no client reports all brokers down.");
-            }
-
-            var clients = string.Join("; ", _cutOff.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}"));
-            return new TransportHealth(false, $"Kafka at {bootstrapServers} is unreachable: all brokers down for {clients}.");
-        }
-    }
+    public TransportHealth CurrentHealth => _cutOff.Describe(
+        $"Kafka at {bootstrapServers}: no client reports all brokers down.",
+        $"Kafka at {bootstrapServers} is unreachable: all brokers down for ");
 
     /// <summary>Takes a client's error callback.</summary>
     public void OnError(string client, Error error)
     {
         if (error.Code == ErrorCode.Local_AllBrokersDown)
         {
-            _cutOff[client] = error.Reason;
+            _cutOff.Mark(client, error.Reason);
         }
     }
 
     /// <summary>Takes a client's statistics callback.</summary>
     public void OnStatistics(string client, string statistics)
     {
-        if (_cutOff.ContainsKey(client) && AnyBrokerUp(statistics))
+        if (_cutOff.Contains(client) && AnyBrokerUp(statistics))
         {
-            _cutOff.TryRemove(client, out _);
+            _cutOff.Clear(client);
         }
     }
 
     /// <summary>Forgets a client that closed: it reaches nothing, and needs nothing either.</summary>
-    public void Forget(string client) => _cutOff.TryRemove(client, out _);
+    public void Forget(string client) => _cutOff.Clear(client);
 
     /// <summary>Whether librdkafka's statistics show a broker connection in state <c>UP</c> (the <c>brokers</c> object:
     /// one entry per known broker, bootstrap entries included).</summary>
