@@ -12,16 +12,13 @@
 # Skipped when AWS_ENDPOINT_URL is unset and MESSAGING_AWS_REAL=true, or when AWS_ENDPOINT_URL names another host:
 # the tests then use that endpoint (or real AWS) as it is. Exits non-zero with a reason when anything fails.
 set -euo pipefail
+# fail, as_root
+source "$(dirname "$0")/../lib/root.sh"
 
 readonly here="$(cd "$(dirname "$0")" && pwd)"
 readonly endpoint="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 readonly tools="${MESSAGING_AWS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/messaging-adapters/aws}"
 readonly startup_timeout="${AWS_EMULATOR_STARTUP_TIMEOUT:-30}"
-
-fail() {
-  echo "eng/brokers/aws.sh: $*" >&2
-  exit 1
-}
 
 if [ "${MESSAGING_AWS_REAL:-}" = "true" ] && [ -z "${AWS_ENDPOINT_URL:-}" ]; then
   echo "MESSAGING_AWS_REAL=true and no AWS_ENDPOINT_URL: the tests use real AWS, no emulator is started."

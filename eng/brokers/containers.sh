@@ -13,6 +13,8 @@
 # answers (DOCKER_HOST, a desktop engine, a CI service) is used as it is.
 # Needs root (or passwordless sudo) to install packages and start dockerd; exits non-zero with a reason on any failure.
 set -euo pipefail
+# fail, as_root
+source "$(dirname "$0")/../lib/root.sh"
 
 readonly here="$(cd "$(dirname "$0")" && pwd)"
 readonly recipes="$here/containers"
@@ -20,21 +22,6 @@ readonly state="${MESSAGING_CONTAINERS_STATE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache
 readonly engine_timeout="${DOCKERD_STARTUP_TIMEOUT:-60}"
 readonly base_image="messaging-adapters/debian:bookworm"
 readonly rabbitmq_image="messaging-adapters/rabbitmq:3.10"
-
-fail() {
-  echo "eng/brokers/containers.sh: $*" >&2
-  exit 1
-}
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    fail "'$*' needs root; run as root or with passwordless sudo."
-  fi
-}
 
 apt_updated=false
 apt_install() {

@@ -14,27 +14,14 @@
 #   .../pid, .../log
 # Exits non-zero with a reason if the broker cannot be started.
 set -euo pipefail
+# fail, as_root
+source "$(dirname "$0")/../lib/root.sh"
 cd "$(dirname "$0")/../.."
 
 readonly state_dir="${MESSAGING_KAFKA_STATE_DIR:-${TMPDIR:-/tmp}/messaging-adapters-kafka}"
 readonly project="eng/brokers/kafka-mock/KafkaMock.csproj"
 readonly out_dir="$state_dir/bin"
 readonly startup_timeout="${KAFKA_MOCK_STARTUP_TIMEOUT:-60}"
-
-fail() {
-  echo "eng/brokers/kafka.sh: $*" >&2
-  exit 1
-}
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    fail "'$*' needs root; run as root or with passwordless sudo."
-  fi
-}
 
 if [ "${1:-}" != "stop" ] && ! command -v kcat >/dev/null 2>&1 && [ -z "${MESSAGING_KCAT:-}" ]; then
   echo "Installing kcat..."

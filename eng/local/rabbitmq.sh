@@ -10,15 +10,12 @@
 # active consumer, at-least-once dead-lettering); the adapter uses no plugin, so none is enabled here.
 # Needs root (or passwordless sudo) to install and start the server; exits non-zero with a reason if anything fails.
 set -euo pipefail
+# fail, as_root
+source "$(dirname "$0")/../lib/root.sh"
 
 readonly default_uri="amqp://guest:guest@localhost:5672/"
 readonly uri="${MESSAGING_RABBITMQ_URI:-$default_uri}"
 readonly startup_timeout="${RABBITMQ_STARTUP_TIMEOUT:-120}"
-
-fail() {
-  echo "eng/local/rabbitmq.sh: $*" >&2
-  exit 1
-}
 
 # Host of an amqp(s)://[user[:password]@]host[:port][/vhost] URI, without printing the password anywhere.
 host="${uri#*://}"
@@ -32,16 +29,6 @@ case "$host" in
     exit 0
     ;;
 esac
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    fail "'$*' needs root; run as root or with passwordless sudo."
-  fi
-}
 
 if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
   echo "Installing rabbitmq-server..."
