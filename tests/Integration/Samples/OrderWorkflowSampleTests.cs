@@ -19,7 +19,7 @@ public sealed class OrderWorkflowSampleTests
     [Fact]
     public async Task With_an_OTLP_endpoint_set_the_sample_exports_its_traces_and_metrics_to_it()
     {
-        using var collector = new OtlpHttpCollector();
+        await using var collector = new OtlpHttpCollector();
 
         var output = await RunPassingAsync("InMemory", new Dictionary<string, string>
         {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
+using Messaging.Adapters.Tests.Http;
 
 namespace Messaging.Adapters.Integration.Samples;
 
@@ -9,62 +9,28 @@ namespace Messaging.Adapters.Integration.Samples;
 /// with 200 (an empty protobuf message is an empty export response) and keeps what arrived, so a test can see what a
 /// program exported.
 /// </summary>
-public sealed class OtlpHttpCollector : IDisposable
+internal sealed class OtlpHttpCollector : LocalHttpEndpoint
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<Request> _requests = new();
-    private readonly Task _serving;
 
     /// <summary>Starts listening.</summary>
-    public OtlpHttpCollector()
-    {
-        Endpoint = new Uri($"http://127.0.0.1:{FreePort()}/");
-        _listener.Prefixes.Add(Endpoint.ToString());
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
-    }
+    public OtlpHttpCollector() => Start();
 
     /// <summary>The base endpoint, as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> takes it (the exporter adds <c>/v1/traces</c>).</summary>
-    public Uri Endpoint { get; }
+    public Uri Endpoint => Uri;
 
     /// <summary>What arrived so far, in order.</summary>
     public IReadOnlyList<Request> Requests => [.. _requests];
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
-        _listener.Close();
-        _ = _serving.ContinueWith(static _ => { }, TaskScheduler.Default);
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            _requests.Enqueue(new Request(context.Request.HttpMethod, context.Request.Url?.AbsolutePath ?? "", context.Request.ContentType, body.ToArray()));
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/x-protobuf";
-            context.Response.Close();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        _requests.Enqueue(new Request(context.Request.HttpMethod, context.Request.Url?.AbsolutePath ?? "", context.Request.ContentType, body.ToArray()));
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/x-protobuf";
+        context.Response.Close();
     }
 
     /// <summary>One request the collector received.</summary>

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 
+using Messaging.Adapters.Tests.Http;
+
 namespace Messaging.Adapters.Aws.Tests.Support;
 
 /// <summary>

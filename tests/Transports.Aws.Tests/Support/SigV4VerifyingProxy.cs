@@ -4,6 +4,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 
+using Messaging.Adapters.Tests.Http;
+
 namespace Messaging.Adapters.Aws.Tests.Support;
 
 /// <summary>

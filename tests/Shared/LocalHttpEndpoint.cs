@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Messaging.Adapters.Aws.Tests.Support;
+namespace Messaging.Adapters.Tests.Http;
 
 /// <summary>
 /// An HTTP endpoint of the tests' own on a free port of 127.0.0.1, handing each request to <see cref="HandleAsync"/>
-/// until disposed.
+/// until disposed: the AWS tests' stand-in services and the samples' stand-in OTLP collector.
 /// </summary>
 internal abstract class LocalHttpEndpoint : IAsyncDisposable
 {
