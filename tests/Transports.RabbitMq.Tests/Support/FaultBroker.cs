@@ -40,16 +40,14 @@ internal sealed class FaultBroker : IAsyncDisposable
     }
 
     /// <summary>A connected transport on this broker, configured like <see cref="TestBroker.Options"/>.</summary>
-    public async Task<RabbitMqTransport> ConnectAsync(Action<RabbitMqTransportOptions>? configure = null, ILoggerFactory? loggerFactory = null)
-    {
-        var transport = new RabbitMqTransport(TestBroker.Options(o =>
-        {
-            o.Uri = Uri;
-            configure?.Invoke(o);
-        }), loggerFactory: loggerFactory);
-        await transport.ConnectAsync(TestContext.Current.CancellationToken);
-        return transport;
-    }
+    public Task<RabbitMqTransport> ConnectAsync(Action<RabbitMqTransportOptions>? configure = null, ILoggerFactory? loggerFactory = null) =>
+        TestBroker.ConnectAsync(
+            o =>
+            {
+                o.Uri = Uri;
+                configure?.Invoke(o);
+            },
+            loggerFactory);
 
     /// <summary>Runs <c>rabbitmqctl</c> on this broker.</summary>
     public Task<string> RabbitmqctlAsync(params string[] arguments) => _container is not null

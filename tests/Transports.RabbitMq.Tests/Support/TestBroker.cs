@@ -44,7 +44,8 @@ internal static class TestBroker
     /// <summary>A connected transport; fails with the broker's address when it cannot connect.</summary>
     public static async Task<RabbitMqTransport> ConnectAsync(Action<RabbitMqTransportOptions>? configure = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
-        var transport = new RabbitMqTransport(Options(configure), loggerFactory: loggerFactory);
+        var options = Options(configure);
+        var transport = new RabbitMqTransport(options, loggerFactory: loggerFactory);
         try
         {
             await transport.ConnectAsync(TestContext.Current.CancellationToken);
@@ -53,7 +54,7 @@ internal static class TestBroker
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             await transport.DisposeAsync();
-            throw new InvalidOperationException($"{Describe} cannot be reached: {ex.Message}", ex);
+            throw new InvalidOperationException($"{RabbitMqTestBroker.Describe(options.Uri ?? Uri)} cannot be reached: {ex.Message}", ex);
         }
     }
 
