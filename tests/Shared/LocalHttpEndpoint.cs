@@ -9,20 +9,13 @@ namespace Messaging.Adapters.Tests.Http;
 /// </summary>
 internal abstract class LocalHttpEndpoint : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private const int PortAttempts = 5;
+
+    private HttpListener _listener = new();
     private Task _serving = Task.CompletedTask;
 
-    protected LocalHttpEndpoint()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Uri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Uri.ToString());
-    }
-
-    public Uri Uri { get; }
+    /// <summary>Where the endpoint listens, once <see cref="Start"/> has run.</summary>
+    public Uri Uri { get; private set; } = new("http://127.0.0.1/");
 
     public virtual async ValueTask DisposeAsync()
     {
@@ -40,8 +33,32 @@ internal abstract class LocalHttpEndpoint : IAsyncDisposable
     /// <summary>Starts listening; called by the derived class once it is ready to handle requests.</summary>
     protected void Start()
     {
-        _listener.Start();
+        for (var attempt = 1; ; attempt++)
+        {
+            Uri = new Uri($"http://127.0.0.1:{FreePort()}/");
+            _listener.Prefixes.Add(Uri.ToString());
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < PortAttempts)
+            {
+                // Another process (test projects run in parallel) took the free port between the probe and the bind:
+                // another port, on a fresh listener (a listener that failed to start cannot be started again).
+                _listener.Close();
+                _listener = new HttpListener();
+            }
+        }
+
         _serving = ServeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     /// <summary>Answers one request.</summary>
